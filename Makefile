@@ -1,0 +1,152 @@
+# kata: an OCI runtime that runs every container in its own QEMU micro-VM.
+# GNU make. Outputs go under $(B). See README.md for `make demo` and `make check`.
+
+B       ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= gcc
+VERSION := 0.1.0
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+PKGS_HOST  = yajl libprotobuf-c mount libseccomp libcap
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_HOST) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS_HOST) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+CPPFLAGS = -D_GNU_SOURCE -Ulinux -DKATA_VERSION='"$(VERSION)"' -DKATA_COMMIT='"$(COMMIT)"' \
+	   -Ilibkata/include $(DIR_INC)
+# Each part sees only the headers it may use: the CLI only kata.h, the agent not the host's.
+LIB_INC  = -Icommon -I$(B)/gen/protos -Ilibkata -Ihypervisor -Ivsock
+DIR_INC  = $(LIB_INC)
+$(B)/obj/agent/%.o $(B)/san/agent/%.o: DIR_INC = -Icommon -I$(B)/gen/protos -Iagent
+$(B)/obj/cmd/%.o: DIR_INC =
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -MMD -MP $(PKG_CFLAGS)
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+PROTOS      = google/protobuf/empty ttrpc health oci agent
+PROTO_C     = $(PROTOS:%=$(B)/gen/protos/%.pb-c.c)
+PROTO_H     = $(PROTOS:%=$(B)/gen/protos/%.pb-c.h)
+COMMON_SRC  = $(wildcard common/*.c) $(PROTO_C)
+AGENT_SRC   = $(wildcard agent/*.c)
+LIB_SRC     = $(wildcard libkata/*.c hypervisor/*.c vsock/*.c)
+CMD_SRC     = $(wildcard cmd/*.c)
+UNIT_SRC    = $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(B)/%,%,$(1)))
+san = $(patsubst %.c,$(B)/san/%.o,$(patsubst $(B)/%,%,$(1)))
+
+COMMON_OBJ = $(call obj,$(COMMON_SRC))
+AGENT_OBJ  = $(call obj,$(AGENT_SRC))
+LIB_OBJ    = $(call obj,$(LIB_SRC))
+CMD_OBJ    = $(call obj,$(CMD_SRC))
+UNIT_BIN   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+GUEST = $(B)/guest/vmlinux $(B)/guest/initramfs.cpio
+
+.PHONY: all deps demo check unit bats integration install clean format guest bundle
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(B)/kata $(B)/kata-agent $(B)/libkata.so $(B)/libkata.a guest
+
+deps:
+	@scripts/install-deps.sh
+
+# --- generated protobuf code --------------------------------------------------------------
+$(B)/gen/protos/%.pb-c.c $(B)/gen/protos/%.pb-c.h: protos/%.proto
+	@mkdir -p $(B)/gen/protos
+	protoc-c -Iprotos --c_out=$(B)/gen/protos $<
+
+# --- objects --------------------------------------------------------------------------------
+$(B)/obj/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-error -c -o $@ $<
+$(B)/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(B)/san/gen/%.o: $(B)/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Wno-error -c -o $@ $<
+$(B)/san/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c -o $@ $<
+
+# --- binaries -------------------------------------------------------------------------------
+$(B)/libkata.a: $(LIB_OBJ) $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libkata.so: $(LIB_OBJ) $(COMMON_OBJ) libkata/libkata.map
+	$(CC) -shared -Wl,-soname,libkata.so.0 -Wl,--version-script=libkata/libkata.map \
+		-o $@ $(LIB_OBJ) $(COMMON_OBJ) $(PKG_LIBS)
+
+$(B)/kata: $(CMD_OBJ) $(B)/libkata.a
+	$(CC) -o $@ $(CMD_OBJ) $(B)/libkata.a $(PKG_LIBS)
+
+# The agent is PID 1 of the guest: fully static, so the initramfs needs nothing else.
+$(B)/kata-agent: $(AGENT_OBJ) $(COMMON_OBJ)
+	$(CC) -static -o $@ $(AGENT_OBJ) $(COMMON_OBJ) -lseccomp -lcap -lprotobuf-c
+
+# --- guest image ----------------------------------------------------------------------------
+guest: $(GUEST)
+
+$(B)/guest/vmlinux: guest/kernel.fragment guest/build-kernel.sh
+	guest/build-kernel.sh $(B)/guest
+
+$(B)/guest/initramfs.cpio: $(B)/kata-agent guest/build-initramfs.sh
+	guest/build-initramfs.sh $(B)/kata-agent $@
+
+bundle: $(B)/bundle/config.json
+$(B)/bundle/config.json: tests/make-bundle.sh
+	tests/make-bundle.sh $(B)/bundle
+
+# --- the README's two commands --------------------------------------------------------------
+demo: deps
+	$(MAKE) all bundle
+	scripts/demo.sh $(B)
+
+check: deps
+	$(MAKE) all bundle
+	$(MAKE) unit
+	$(MAKE) bats
+	$(MAKE) integration
+
+# --- tests ----------------------------------------------------------------------------------
+$(B)/tests/test_%: tests/unit/test_%.c $(call san,$(LIB_SRC) $(COMMON_SRC)) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Itests/unit -Iagent -o $@ $< \
+		$(filter-out %.c,$(call san,$(LIB_SRC) $(COMMON_SRC))) $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+bats: all bundle
+	KATA_BUILD=$(abspath $(B)) bats --timing tests/bats
+
+integration: all bundle
+	@if ls tests/integration/*.bats >/dev/null 2>&1; then \
+		KATA_BUILD=$(abspath $(B)) bats --timing tests/integration; \
+	else echo "integration: no client tests yet"; fi
+
+# --- install --------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kata \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/kata
+	install -m 0755 $(B)/kata $(DESTDIR)$(PREFIX)/bin/kata
+	install -m 0755 $(B)/libkata.so $(DESTDIR)$(PREFIX)/lib/libkata.so.0
+	ln -sf libkata.so.0 $(DESTDIR)$(PREFIX)/lib/libkata.so
+	install -m 0644 $(B)/libkata.a $(DESTDIR)$(PREFIX)/lib/libkata.a
+	install -m 0644 libkata/include/kata.h $(DESTDIR)$(PREFIX)/include/kata/kata.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' libkata/kata.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kata.pc
+	install -m 0644 $(B)/guest/vmlinux $(DESTDIR)$(PREFIX)/share/kata/vmlinux
+	install -m 0644 $(B)/guest/initramfs.cpio $(DESTDIR)$(PREFIX)/share/kata/initramfs.cpio
+
+format:
+	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c)
+
+clean:
+	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/kata $(B)/kata-agent $(B)/libkata.*
+
+-include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal helpers shared by the container operation files. */
+#ifndef KATA_CONTAINER_H
+#define KATA_CONTAINER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "kata.h"
+#include "state.h"
+
+/* Validates, loads the spec, creates the state directory and spawns the monitor. With
+ * `foreground` the monitor stays a child of the caller (for run). */
+int container_create(const struct kata_context *ctx, const char *id,
+		     const struct kata_create_options *opts, bool foreground, pid_t *ret_monitor,
+		     struct kata_error *err);
+
+/* Reads the state of an existing container (ENOENT with runc's message if there is none). */
+int container_load(const struct kata_context *ctx, const char *id, char dir[PATH_MAX],
+		   struct container_state *ret, struct kata_error *err);
+
+#endif

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "error.h"
+#include "fsutil.h"
+#include "log.h"
+#include "monitor.h"
+#include "oci_spec.h"
+
+static int write_pid_file(const char *path, pid_t pid, struct kata_error *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int rc = write_file_atomic(path, buf, (size_t)n);
+	if (rc < 0)
+		return kata_fail_errno(err, -rc, "write pid file %s", path);
+	return 0;
+}
+
+/* The monitor must hold nothing of the CLI's but stdio and its sync pipe: an inherited lock
+ * fd would keep the container locked for its whole life. */
+static void close_other_fds(int keep)
+{
+	if (keep > 3)
+		close_range(3, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0U, 0);
+}
+
+static int read_report(int fd, struct monitor_report *r)
+{
+	size_t got = 0;
+	while (got < sizeof(*r)) {
+		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		got += (size_t)n;
+	}
+	r->msg[sizeof(r->msg) - 1] = '\0';
+	return 0;
+}
+
+static int spawn_monitor(struct monitor_args *args, bool foreground, pid_t *ret_pid,
+			 struct kata_error *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return kata_fail_errno(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return kata_fail_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		close(p[0]);
+		close_other_fds(p[1]);
+		setsid();
+		if (!foreground) {
+			/* Detach: the monitor is re-parented (to a subreaper such as conmon). */
+			pid_t grandchild = fork();
+			if (grandchild != 0)
+				_exit(grandchild < 0);
+		}
+		args->sync_fd = p[1];
+		monitor_main(args);
+	}
+	close(p[1]);
+	if (!foreground)
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	struct monitor_report r;
+	int rc = read_report(p[0], &r);
+	close(p[0]);
+	if (rc < 0) {
+		if (foreground)
+			waitpid(child, NULL, 0);
+		return kata_fail(err, EPIPE, "the container monitor exited before reporting");
+	}
+	if (r.status != 0) {
+		if (foreground)
+			waitpid(child, NULL, 0);
+		return kata_fail(err, r.status, "%s", r.msg);
+	}
+	*ret_pid = foreground ? child : r.pid;
+	return 0;
+}
+
+int container_create(const struct kata_context *ctx, const char *id,
+		     const struct kata_create_options *opts, bool foreground, pid_t *ret_monitor,
+		     struct kata_error *err)
+{
+	int rc = kata_id_validate(id, err);
+	if (rc < 0)
+		return rc;
+	if (opts->preserve_fds > 0)
+		return kata_fail(err, ENOTSUP,
+				 "--preserve-fds is not supported: host fds cannot cross into the VM");
+	struct oci_spec *spec = NULL;
+	rc = oci_spec_load(opts->bundle && *opts->bundle ? opts->bundle : ".", &spec, err);
+	if (rc < 0)
+		return rc;
+
+	cleanup_close int lock = -1;
+	rc = state_create(ctx, id, &lock, err);
+	if (rc < 0) {
+		oci_spec_free(spec);
+		return rc;
+	}
+	struct monitor_args args = {.ctx = ctx, .id = id, .spec = spec,
+				    .console_socket = opts->console_socket,
+				    .foreground = foreground};
+	state_dir(ctx, id, args.dir, NULL);
+
+	char now[64];
+	rfc3339_now(now, sizeof(now));
+	struct container_state st = {.id = (char *)id, .status = "creating", .pid = getpid(),
+				     .bundle = spec->bundle, .rootfs = spec->rootfs, .created = now,
+				     .annotations_json = spec->annotations_json, .exit_status = -1};
+	proc_start_time(st.pid, &st.pid_start);
+	pid_t monitor = 0;
+	rc = state_write(args.dir, &st, err);
+	if (rc >= 0)
+		rc = spawn_monitor(&args, foreground, &monitor, err);
+	if (rc >= 0 && opts->pid_file && *opts->pid_file)
+		rc = write_pid_file(opts->pid_file, monitor, err);
+	oci_spec_free(spec);
+	if (rc < 0) {
+		if (monitor > 0) {
+			kill(monitor, SIGKILL);
+			if (foreground)
+				waitpid(monitor, NULL, 0);
+		}
+		rm_rf(args.dir);
+		return rc;
+	}
+	kata_debug(ctx, "%s: created, monitor pid %d", id, (int)monitor);
+	if (ret_monitor)
+		*ret_monitor = monitor;
+	return 0;
+}
+
+int kata_container_create(const struct kata_context *ctx, const char *id,
+			  const struct kata_create_options *opts, struct kata_error *err)
+{
+	return container_create(ctx, id, opts, false, NULL, err);
+}

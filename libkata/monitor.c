@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The monitor's boot path: private mounts, VM, agent handshake, container creation. */
+#include "monitor_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "agent.pb-c.h"
+#include "cleanup.h"
+#include "error.h"
+#include "fsutil.h"
+#include "google/protobuf/empty.pb-c.h"
+#include "health.pb-c.h"
+#include "control.h"
+#include "log.h"
+#include "runtime_config.h"
+#include "state.h"
+
+static void report(int fd, int status, pid_t pid, const char *msg)
+{
+	struct monitor_report r = {.status = status, .pid = pid};
+	snprintf(r.msg, sizeof(r.msg), "%s", msg ? msg : "");
+	ssize_t ignored = write(fd, &r, sizeof(r));
+	(void)ignored;
+}
+
+/* The rootfs bind mount lives in the monitor's own mount namespace, so it vanishes with the
+ * monitor whatever way it exits: nothing can be left mounted on the host. */
+static int share_rootfs(struct monitor *m, struct kata_error *err)
+{
+	struct monitor_args *a = m->args;
+	if (unshare(CLONE_NEWNS) < 0)
+		return kata_fail_errno(err, errno, "unshare mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return kata_fail_errno(err, errno, "make / rslave");
+	char target[PATH_MAX];
+	snprintf(target, sizeof(target), "%s/shared/%s/rootfs", a->dir, a->id);
+	int rc = mkdir_p(target, 0700);
+	if (rc < 0)
+		return kata_fail_errno(err, -rc, "mkdir %s", target);
+	if (mount(a->spec->rootfs, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return kata_fail_errno(err, errno, "bind %s to %s", a->spec->rootfs, target);
+	return 0;
+}
+
+static void console_tail(const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	cleanup_free char *log = NULL;
+	size_t n = 0;
+	buf[0] = '\0';
+	if (read_file(path, 16 << 20, &log, &n) < 0)
+		return;
+	while (n > 0 && (log[n - 1] == '\n' || log[n - 1] == '\r'))
+		log[--n] = '\0';
+	char *line = strrchr(log, '\n');
+	snprintf(buf, len, "%s", line ? line + 1 : log);
+}
+
+static int agent_handshake(struct monitor *m, int timeout_ms, struct kata_error *err)
+{
+	Grpc__CheckRequest check = GRPC__CHECK_REQUEST__INIT;
+	int rc = agent_call_sync(&m->agent, HEALTH_SERVICE, "Check", &check.base,
+				 &grpc__health_check_response__descriptor, NULL, timeout_ms, err);
+	if (rc < 0) {
+		char tail[400];
+		console_tail(m->args->dir, tail, sizeof(tail));
+		if (*tail)
+			kata_error_prefix(err, rc, "the guest agent did not come up (console: %s)",
+					  tail);
+		else
+			kata_error_prefix(err, rc, "the guest agent did not come up");
+	}
+	return rc;
+}
+
+static int create_sandbox(struct monitor *m, struct kata_error *err)
+{
+	char *options[] = {"trans=virtio", "version=9p2000.L", "msize=524288", "cache=mmap"};
+	Grpc__Storage storage = GRPC__STORAGE__INIT;
+	storage.driver = "9p";
+	storage.source = VM_SHARE_TAG;
+	storage.fstype = "9p";
+	storage.options = options;
+	storage.n_options = sizeof(options) / sizeof(*options);
+	storage.mount_point = GUEST_SHARED_DIR;
+	Grpc__Storage *storages[] = {&storage};
+
+	Grpc__CreateSandboxRequest req = GRPC__CREATE_SANDBOX_REQUEST__INIT;
+	req.hostname = m->args->spec->spec->hostname;
+	req.storages = storages;
+	req.n_storages = 1;
+	req.sandbox_id = (char *)m->args->id;
+	return agent_call_sync(&m->agent, AGENT_SERVICE, "CreateSandbox", &req.base,
+			       &google__protobuf__empty__descriptor, NULL, 30000, err);
+}
+
+static int create_container(struct monitor *m, struct kata_error *err)
+{
+	struct monitor_args *a = m->args;
+	Grpc__Root *root = a->spec->spec->root;
+	char *guest_root = NULL;
+	if (asprintf(&guest_root, "%s/%s/rootfs", GUEST_SHARED_DIR, a->id) < 0)
+		return kata_fail(err, ENOMEM, "out of memory");
+	free(root->path);
+	root->path = guest_root;
+
+	Grpc__CreateContainerRequest req = GRPC__CREATE_CONTAINER_REQUEST__INIT;
+	req.container_id = (char *)a->id;
+	req.exec_id = (char *)a->id;
+	req.oci = a->spec->spec;
+	return agent_call_sync(&m->agent, AGENT_SERVICE, "CreateContainer", &req.base,
+			       &google__protobuf__empty__descriptor, NULL, 60000, err);
+}
+
+static int block_signals(struct monitor *m, struct kata_error *err)
+{
+	sigset_t set;
+	sigfillset(&set);
+	/* Faults stay deliverable; SIGPIPE is ignored so a closed stdout is just EPIPE. */
+	int keep[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGPIPE};
+	for (size_t i = 0; i < sizeof(keep) / sizeof(*keep); i++)
+		sigdelset(&set, keep[i]);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return kata_fail_errno(err, errno, "sigprocmask");
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sigfd < 0)
+		return kata_fail_errno(err, errno, "signalfd");
+	return 0;
+}
+
+static int boot(struct monitor *m, struct kata_error *err)
+{
+	struct monitor_args *a = m->args;
+	struct runtime_config rc_cfg;
+	int rc;
+	if ((rc = runtime_config_load(&rc_cfg, err)) < 0 || (rc = monitor_stdio_setup(m, err)) < 0 ||
+	    (rc = share_rootfs(m, err)) < 0)
+		return rc;
+
+	char shared[PATH_MAX];
+	snprintf(shared, sizeof(shared), "%s/shared", a->dir);
+	struct vm_config cfg = {
+		.qemu_path = rc_cfg.qemu,
+		.kernel = rc_cfg.kernel,
+		.initrd = rc_cfg.initrd,
+		.vcpus = rc_cfg.vcpus,
+		.memory_mib = rc_cfg.memory_mib,
+		.run_dir = a->dir,
+		.shared_dir = shared,
+		.cache_dir = m->ctx->root && *m->ctx->root ? m->ctx->root : KATA_DEFAULT_ROOT,
+		.debug = m->ctx->debug,
+	};
+	const char *why = NULL;
+	if ((rc = channel_prepare(&cfg.channel, a->dir, -1, &why, err)) < 0)
+		return rc;
+	kata_debug(m->ctx, "%s: agent channel: %s (%s)", a->id,
+		   channel_kind_name(cfg.channel.kind), why ? why : "");
+	long long t0 = monitor_now_ms();
+	if ((rc = vm_start(&cfg, &m->vm, err)) < 0)
+		return rc;
+	if ((rc = block_signals(m, err)) < 0)
+		return rc;
+	int fd = vm_connect_agent(m->vm, 10000, err);
+	if (fd < 0)
+		return fd;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	agent_client_init(&m->agent, fd);
+	if ((rc = agent_handshake(m, rc_cfg.boot_timeout_ms, err)) < 0)
+		return rc;
+	kata_debug(m->ctx, "%s: agent ready %lld ms after QEMU start", a->id,
+		   monitor_now_ms() - t0);
+	if ((rc = create_sandbox(m, err)) < 0 || (rc = create_container(m, err)) < 0)
+		return rc;
+	return 0;
+}
+
+static int write_created_state(struct monitor *m, struct kata_error *err)
+{
+	struct monitor_args *a = m->args;
+	char now[64];
+	rfc3339_now(now, sizeof(now));
+	struct container_state st = {
+		.id = (char *)a->id,
+		.status = "created",
+		.pid = getpid(),
+		.bundle = a->spec->bundle,
+		.rootfs = a->spec->rootfs,
+		.created = now,
+		.annotations_json = a->spec->annotations_json,
+		.exit_status = -1,
+	};
+	proc_start_time(st.pid, &st.pid_start);
+	return state_write(a->dir, &st, err);
+}
+
+_Noreturn void monitor_main(struct monitor_args *a)
+{
+	struct monitor m = {
+		.args = a,
+		.ctx = a->ctx,
+		.epfd = -1,
+		.sigfd = -1,
+		.control_fd = -1,
+		.in_fd = -1,
+		.out_fd = -1,
+		.err_fd = -1,
+		.raw_tty_fd = -1,
+		.exit_status = -1,
+	};
+	m.agent.fd = -1;
+	struct kata_error err = {0};
+	prctl(PR_SET_NAME, "kata-monitor");
+
+	int rc = boot(&m, &err);
+	if (rc >= 0 && (m.control_fd = control_listen(a->dir, &err)) < 0)
+		rc = m.control_fd;
+	if (rc >= 0)
+		rc = write_created_state(&m, &err);
+	if (rc < 0) {
+		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
+		m.vm = vm_free(m.vm);
+		monitor_stdio_restore(&m);
+		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
+		_exit(1);
+	}
+	report(a->sync_fd, 0, getpid(), NULL);
+	close(a->sync_fd);
+
+	int status = monitor_loop(&m);
+	kata_debug(m.ctx, "%s: workload exited with status %d", a->id, status);
+	if (state_update_status(a->dir, "stopped", status, &err) < 0)
+		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
+	agent_client_close(&m.agent);
+	if (m.vm)
+		vm_stop(m.vm, 3000);
+	m.vm = vm_free(m.vm);
+	monitor_stdio_restore(&m);
+	_exit(status);
+}

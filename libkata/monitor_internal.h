@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* State shared by the monitor's files: boot (monitor.c), loop, stdio relay. */
+#ifndef KATA_MONITOR_INTERNAL_H
+#define KATA_MONITOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <termios.h>
+
+#include "agent_client.h"
+#include "hypervisor.h"
+#include "monitor.h"
+
+#define GUEST_SHARED_DIR "/run/kata-containers/shared/containers"
+#define STDIO_CHUNK	 (64 * 1024)
+
+enum monitor_tag { TAG_AGENT = 1, TAG_CONTROL, TAG_SIGNAL, TAG_STDIN };
+
+struct monitor {
+	struct monitor_args *args;
+	const struct kata_context *ctx;
+	struct vm *vm;
+	struct agent_client agent;
+	int epfd;
+	int sigfd;
+	int control_fd;
+
+	/* Host side of the workload's stdio: our 0/1/2, or a pty slave for a console socket. */
+	int in_fd, out_fd, err_fd;
+	bool terminal;
+	bool in_registered, in_always_ready, in_eof, in_busy;
+	bool out_eof, err_eof;
+	int raw_tty_fd; /* a terminal we set raw and must restore, or -1 */
+	struct termios saved_tty;
+
+	bool started;
+	int exit_status;	    /* -1 while the workload runs */
+	long long drain_deadline;   /* after exit, how long to wait for output EOF */
+	bool vm_gone;
+};
+
+/* monitor_loop.c */
+int monitor_loop(struct monitor *m);
+void monitor_forward_signal(struct monitor *m, int sig);
+long long monitor_now_ms(void);
+
+/* monitor_stdio.c */
+int monitor_stdio_setup(struct monitor *m, struct kata_error *err);
+int monitor_stdio_start_output(struct monitor *m);
+void monitor_stdio_on_start(struct monitor *m);
+void monitor_stdio_on_stdin(struct monitor *m);
+void monitor_stdio_resize(struct monitor *m);
+void monitor_stdio_restore(struct monitor *m);
+
+#endif
