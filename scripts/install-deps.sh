@@ -8,7 +8,7 @@ pkgs=(
 	libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats
 	qemu-system-x86 busybox-static cpio
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils
-	iproute2 procps util-linux psmisc
+	iproute2 procps util-linux psmisc jq tmux
 )
 pkgs+=(${KATA_EXTRA_PKGS:-})
 

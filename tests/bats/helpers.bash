@@ -1,0 +1,113 @@
+# Shared helpers for kata's bats tests. Every test gets its own --root and bundle, and
+# teardown checks that nothing (VM, monitor, mount, state) was left behind.
+
+KATA_BUILD=${KATA_BUILD:-$(cd "$BATS_TEST_DIRNAME/../../build" && pwd)}
+KATA_BIN=$KATA_BUILD/kata
+GUEST_RELEASE=$(cat "$KATA_BUILD/guest/kernel-release")
+
+setup_kata() {
+	ROOT=$(mktemp -d /run/kata-bats.XXXXXX)
+	BUNDLE=$(mktemp -d /tmp/kata-bundle.XXXXXX)
+	jq --arg root "$KATA_BUILD/bundle/rootfs" '.root.path = $root' \
+		"$KATA_BUILD/bundle/config.json" >"$BUNDLE/config.json"
+}
+
+teardown_kata() {
+	local id
+	for id in $(ls "$ROOT" 2>/dev/null); do
+		[ -d "$ROOT/$id" ] && "$KATA_BIN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+	done
+	local leftover
+	leftover=$(pgrep -af -- "$ROOT/" || true)
+	if [ -n "$leftover" ]; then
+		pkill -9 -f -- "$ROOT/" || true
+		rm -rf "$ROOT" "$BUNDLE"
+		echo "processes left behind: $leftover" >&3
+		return 1
+	fi
+	rm -rf "$ROOT" "$BUNDLE"
+}
+
+# kata with this test's root.
+kata() {
+	"$KATA_BIN" --root "$ROOT" "$@"
+}
+
+# Sets process.args of the test bundle: set_args sh -c 'echo hi'
+set_args() {
+	local json
+	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	jq --argjson a "$json" '.process.args = $a' "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# Applies a jq filter to the test bundle's config.json: set_config '.hostname = "x"'
+set_config() {
+	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# expect_eq EXPECTED ACTUAL [WHAT]: fails printing both when they differ.
+expect_eq() {
+	if [ "$1" != "$2" ]; then
+		echo "${3:-value}: expected [$1], got [$2]" >&2
+		return 1
+	fi
+}
+
+# expect_status N: the last `run` exited with N.
+expect_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "exit status: expected $1, got $status; output: [$output]" >&2
+		return 1
+	fi
+}
+
+# expect_failure_clean PATTERN: the last `run` failed with a one-line error matching
+# PATTERN, and the root holds no container.
+expect_failure_clean() {
+	if [ "$status" -eq 0 ]; then
+		echo "expected failure, got success; output: [$output]" >&2
+		return 1
+	fi
+	local lines
+	lines=$(printf '%s\n' "$output" | grep -c . || true)
+	if [ "$lines" -ne 1 ]; then
+		echo "expected a one-line error, got $lines lines: [$output]" >&2
+		return 1
+	fi
+	if ! [[ "$output" =~ $1 ]]; then
+		echo "error: expected to match [$1], got [$output]" >&2
+		return 1
+	fi
+	expect_root_empty
+}
+
+expect_root_empty() {
+	local left
+	left=$(ls -A "$ROOT" 2>/dev/null || true)
+	if [ -n "$left" ]; then
+		echo "expected no container state under $ROOT, found: [$left]" >&2
+		return 1
+	fi
+	if grep -q -- "$ROOT/" /proc/self/mountinfo; then
+		echo "mounts left under $ROOT: $(grep -- "$ROOT/" /proc/self/mountinfo)" >&2
+		return 1
+	fi
+}
+
+# The status field of `kata state ID`.
+state_status() {
+	kata state "$1" | jq -r .status
+}
+
+# Waits up to $2 seconds (default 20) for container $1 to reach status $3 (default stopped).
+wait_status() {
+	local i want=${3:-stopped}
+	for ((i = 0; i < ${2:-20} * 10; i++)); do
+		[ "$(state_status "$1")" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "container $1: expected status $want, got $(state_status "$1")" >&2
+	return 1
+}
