@@ -41,7 +41,7 @@ int json_get_string(yajl_val obj, const char *path, const char *key, bool requir
 	char *s = strdup(v->u.string);
 	if (!s)
 		return kata_fail(err, ENOMEM, "out of memory");
-	free(*ret);
+	/* Targets start as protobuf's static empty string or NULL: never free them here. */
 	*ret = s;
 	return 1;
 }

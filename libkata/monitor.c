@@ -159,9 +159,10 @@ static int boot(struct monitor *m, struct kata_error *err)
 		.memory_mib = rc_cfg.memory_mib,
 		.run_dir = a->dir,
 		.shared_dir = shared,
-		.cache_dir = m->ctx->root && *m->ctx->root ? m->ctx->root : KATA_DEFAULT_ROOT,
+		.cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
 		.debug = m->ctx->debug,
 	};
+	mkdir_p(cfg.cache_dir, 0700);
 	const char *why = NULL;
 	if ((rc = channel_prepare(&cfg.channel, a->dir, -1, &why, err)) < 0)
 		return rc;

@@ -22,7 +22,7 @@ int kata_signal_parse(const char *s)
 	}
 	const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
 	if (!strncasecmp(name, "RTMIN", 5) || !strncasecmp(name, "RTMAX", 5)) {
-		int base = toupper((unsigned char)name[4]) == 'I' ? SIGRTMIN : SIGRTMAX;
+		int base = toupper((unsigned char)name[3]) == 'I' ? SIGRTMIN : SIGRTMAX;
 		const char *off = name + 5;
 		if (!*off)
 			return base;

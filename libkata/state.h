@@ -14,6 +14,8 @@
 #include "kata.h"
 
 #define KATA_DEFAULT_ROOT "/run/kata"
+/* Host probes (accelerator, TSC rate) hold until reboot: cached on tmpfs, apart from --root. */
+#define KATA_CACHE_DIR "/run/kata-cache"
 
 struct container_state {
 	char *id;

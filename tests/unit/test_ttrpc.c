@@ -20,14 +20,14 @@
 static void test_header_layout(void **state)
 {
 	(void)state;
-	struct ttrpc_frame_header h = {.length = 0x01020304, .stream_id = 7, .type = 2, .flags = 1};
+	struct ttrpc_frame_header h = {.length = 0x00030405, .stream_id = 7, .type = 2, .flags = 1};
 	uint8_t buf[TTRPC_HEADER_LEN];
 	ttrpc_header_pack(&h, buf);
-	const uint8_t want[] = {1, 2, 3, 4, 0, 0, 0, 7, 2, 1};
+	const uint8_t want[] = {0, 3, 4, 5, 0, 0, 0, 7, 2, 1};
 	assert_memory_equal(buf, want, sizeof(want));
 	struct ttrpc_frame_header back;
 	assert_int_equal(ttrpc_header_unpack(buf, &back), 0);
-	assert_int_equal(back.length, 0x01020304);
+	assert_int_equal(back.length, 0x00030405);
 	assert_int_equal(back.stream_id, 7);
 	assert_int_equal(back.type, 2);
 	assert_int_equal(back.flags, 1);
