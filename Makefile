@@ -118,10 +118,14 @@ $(B)/tests/test_%: tests/unit/test_%.c $(call san,$(LIB_SRC) $(COMMON_SRC)) | $(
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Itests/unit -Iagent -o $@ $< \
 		$(filter-out %.c,$(call san,$(LIB_SRC) $(COMMON_SRC))) $(PKG_LIBS) -lcmocka
 
+$(B)/tests/recvtty: tests/tools/recvtty.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-bats: all bundle
+bats: all bundle $(B)/tests/recvtty
 	KATA_BUILD=$(abspath $(B)) bats --timing tests/bats
 
 integration: all bundle
