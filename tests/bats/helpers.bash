@@ -111,3 +111,19 @@ wait_status() {
 	echo "container $1: expected status $want, got $(state_status "$1")" >&2
 	return 1
 }
+
+# True when pid has exited (a zombie waiting for its reaper counts as exited).
+process_gone() {
+	[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" = Z ]
+}
+
+# Waits up to $2 seconds (default 20) for file $1 to contain a line equal to $3.
+wait_for_line() {
+	local i
+	for ((i = 0; i < ${2:-20} * 10; i++)); do
+		grep -qx -- "$3" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "expected a line [$3] in $1, got: [$(cat "$1" 2>/dev/null)]" >&2
+	return 1
+}

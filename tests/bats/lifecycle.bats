@@ -26,8 +26,7 @@ teardown() { teardown_kata; }
 
 	kata kill c1 KILL
 	wait_status c1 20 stopped
-	run kill -0 "$pid"
-	[ "$status" -ne 0 ]
+	process_gone "$pid" || { echo "monitor $pid still alive after the workload stopped" >&2; false; }
 
 	kata delete c1
 	run kata state c1
@@ -39,9 +38,11 @@ teardown() { teardown_kata; }
 }
 
 @test "lifecycle: the monitor exits with the workload's status (128+signal when killed)" {
-	set_args sh -c 'trap "exit 3" TERM; while :; do sleep 1; done'
-	kata create --bundle "$BUNDLE" c1 </dev/null
+	# An init process ignores signals it has no handler for: wait until the trap is set.
+	set_args sh -c 'trap "exit 3" TERM; echo ready; while :; do sleep 1; done'
+	kata create --bundle "$BUNDLE" c1 </dev/null >"$BATS_TEST_TMPDIR/out"
 	kata start c1
+	wait_for_line "$BATS_TEST_TMPDIR/out" 20 ready
 	kata kill c1 TERM
 	wait_status c1 20 stopped
 	expect_eq 3 "$(jq -r .exit_status "$ROOT/c1/state.json")" "exit status after TERM trapped"
@@ -91,9 +92,10 @@ teardown() { teardown_kata; }
 }
 
 @test "lifecycle: signals sent to the monitor reach the workload" {
-	set_args sh -c 'trap "exit 7" USR1; while :; do sleep 1; done'
-	kata create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" c1 </dev/null
+	set_args sh -c 'trap "exit 7" USR1; echo ready; while :; do sleep 1; done'
+	kata create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" c1 </dev/null >"$BATS_TEST_TMPDIR/out"
 	kata start c1
+	wait_for_line "$BATS_TEST_TMPDIR/out" 20 ready
 	kill -USR1 "$(cat "$BATS_TEST_TMPDIR/pid")"
 	wait_status c1 20 stopped
 	expect_eq 7 "$(jq -r .exit_status "$ROOT/c1/state.json")"

@@ -39,9 +39,16 @@ teardown() { teardown_kata; }
 }
 
 @test "run: a workload killed by SIGKILL exits 137" {
-	set_args sh -c 'kill -9 $$'
-	run kata run --bundle "$BUNDLE" c1
-	expect_status 137
+	# The workload is PID 1 of its namespace: SIGKILL must come from outside, as with runc.
+	set_args sleep 600
+	kata run --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1 &
+	local run_pid=$!
+	wait_status c1 20 running
+	kata kill c1 KILL
+	local rc=0
+	wait "$run_pid" || rc=$?
+	expect_eq 137 "$rc" "exit status of kata run"
+	expect_root_empty
 }
 
 @test "run: stdout and stderr stay separate" {
@@ -88,8 +95,8 @@ more-out" "$out" "stdout"
 
 @test "run --detach: returns at once, the container runs, pid-file names the monitor" {
 	set_args sleep 600
-	run kata run --detach --pid-file "$BATS_TEST_TMPDIR/pid" --bundle "$BUNDLE" c1 </dev/null
-	expect_status 0
+	# The monitor keeps run's stdio (as runc's container does): do not capture it.
+	kata run --detach --pid-file "$BATS_TEST_TMPDIR/pid" --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1
 	expect_eq running "$(state_status c1)"
 	local pid
 	pid=$(cat "$BATS_TEST_TMPDIR/pid")

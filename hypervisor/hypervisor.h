@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * VM drivers behind one interface. The QEMU driver builds the command line (-M microvm, PVH
+ * vmlinux, initramfs), runs QEMU as a child of the caller, and controls it over QMP.
+ */
+#ifndef KATA_HYPERVISOR_H
+#define KATA_HYPERVISOR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "channel.h"
+#include "kata.h"
+
+enum vm_accel { VM_ACCEL_AUTO = 0, VM_ACCEL_KVM, VM_ACCEL_TCG };
+
+struct vm_config {
+	const char *qemu_path;	   /* NULL: /usr/bin/qemu-system-x86_64 */
+	const char *kernel;	   /* PVH-bootable vmlinux */
+	const char *initrd;	   /* initramfs with the agent as /init */
+	const char *kernel_params; /* appended to the built-in command line, or NULL */
+	unsigned vcpus;		   /* 0: 1 */
+	unsigned memory_mib;	   /* 0: 256 */
+	const char *run_dir;	   /* per-VM directory (0700): qmp.sock, console.log, sockets */
+	const char *shared_dir;	   /* exported over virtio-9p with mount tag VM_SHARE_TAG */
+	const char *cache_dir;	   /* where host probes (accelerator, TSC rate) are cached */
+	enum vm_accel accel;	   /* AUTO: KVM only when a probe VM really runs */
+	struct channel_config channel;
+	bool debug; /* verbose guest kernel console */
+};
+
+#define VM_SHARE_TAG "kataShared"
+
+struct vm;
+struct qmp;
+
+/*
+ * Starts QEMU as a child (killed if the calling thread exits) and completes the QMP handshake.
+ * Creates run_dir if missing; QEMU's own output goes to run_dir/qemu.log. The caller keeps
+ * ownership of cfg->channel.vhost_fd (QEMU gets a copy) and may release it afterwards.
+ */
+int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error *err);
+
+/* The QEMU process id. */
+pid_t vm_pid(const struct vm *vm);
+
+/* Connects to the agent over the configured channel; returns an O_CLOEXEC fd. */
+int vm_connect_agent(struct vm *vm, int timeout_ms, struct kata_error *err);
+
+/* Tells the driver the caller already reaped QEMU (for example from its SIGCHLD handling). */
+void vm_mark_exited(struct vm *vm, int wait_status);
+
+/* Stops the VM: QMP quit, SIGKILL after timeout_ms, and reaps QEMU. Safe to call twice. */
+int vm_stop(struct vm *vm, int timeout_ms);
+
+/* Stops the VM if still running and frees it; accepts NULL and returns NULL. */
+struct vm *vm_free(struct vm *vm);
+
+/* Path of the guest console log (kernel and agent output). */
+const char *vm_console_path(const struct vm *vm);
+
+/* Path of QEMU's own stdout/stderr log (its error messages). */
+const char *vm_qemu_log_path(const struct vm *vm);
+
+/* The QMP connection (for example to poll it for SHUTDOWN events); NULL once stopped. */
+struct qmp *vm_qmp(struct vm *vm);
+
+/* QEMU's wait status once it was reaped (by vm_stop, or as told by vm_mark_exited), else -1. */
+int vm_exit_status(const struct vm *vm);
+
+/* The accelerator the VM uses once started. */
+enum vm_accel vm_accel_used(const struct vm *vm);
+
+/*
+ * Probes the accelerator: KVM only when a probe VM really runs; cached in cache_dir.
+ * *ret_why stays valid until the next call in the same thread.
+ */
+int vm_probe_accel(const char *qemu_path, const char *cache_dir, enum vm_accel *ret,
+		   const char **ret_why, struct kata_error *err);
+
+/* The host TSC rate in kHz (needed by microvm guests as tsc_early_khz); cached in cache_dir. */
+int host_tsc_khz(const char *cache_dir, unsigned long *ret_khz, struct kata_error *err);
+
+#endif

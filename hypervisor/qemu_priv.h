@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals of the QEMU driver shared by its files and unit tests. */
+#ifndef KATA_QEMU_PRIV_H
+#define KATA_QEMU_PRIV_H
+
+#include "hypervisor.h"
+#include "strv.h"
+
+#define QEMU_DEFAULT_PATH "/usr/bin/qemu-system-x86_64"
+
+/* What vm_start decided before building the command line. */
+struct qemu_launch {
+	enum vm_accel accel;		      /* KVM or TCG, never AUTO */
+	unsigned long tsc_khz;		      /* host TSC rate for tsc_early_khz; 0: omit */
+	const char *qmp_path;		      /* QMP unix socket QEMU listens on */
+	const char *console_path;	      /* guest serial console output file */
+	const struct channel_config *channel; /* with the vhost fd number QEMU will inherit */
+};
+
+/* The guest kernel command line (malloc'ed), or NULL on ENOMEM. */
+char *qemu_kernel_cmdline(const struct vm_config *cfg, unsigned long tsc_khz);
+
+/* Appends the full QEMU command line, program path first, to argv. */
+int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, struct strv *argv,
+		    struct kata_error *err);
+
+/* Writes the accelerator probe guest (a PVH ELF that exits QEMU via isa-debug-exit) to fd. */
+int accel_probe_write_elf(int fd);
+
+/* Runs the probe VM: 1 if its guest code ran, 0 if not (QEMU's reason in reason), or -errno. */
+int accel_probe_vm(const char *qemu, enum vm_accel accel, char *reason, size_t size,
+		   struct kata_error *err);
+
+/* The exit status QEMU reports when the probe guest ran: (value << 1) | 1. */
+#define ACCEL_PROBE_EXIT_STATUS ((0x2a << 1) | 1)
+
+#endif

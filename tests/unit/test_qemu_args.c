@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The QEMU driver without booting a guest: the command line for a given config (machine,
+ * accelerator, kernel command line with tsc_early_khz, 9p share, agent channel, QMP), the
+ * per-boot cache, the TSC rate, the accelerator probe guest (run under TCG when QEMU is
+ * installed), and vm_start's errors when QEMU cannot start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hostcache.h"
+#include "qemu_priv.h"
+
+static const char *arg_after(const struct strv *argv, const char *flag)
+{
+	for (size_t i = 0; i + 1 < argv->n; i++)
+		if (strcmp(argv->v[i], flag) == 0)
+			return argv->v[i + 1];
+	return NULL;
+}
+
+static bool has_pair(const struct strv *argv, const char *flag, const char *value)
+{
+	for (size_t i = 0; i + 1 < argv->n; i++)
+		if (strcmp(argv->v[i], flag) == 0 && strcmp(argv->v[i + 1], value) == 0)
+			return true;
+	return false;
+}
+
+static bool has_arg(const struct strv *argv, const char *s)
+{
+	for (size_t i = 0; i < argv->n; i++)
+		if (strcmp(argv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static struct vm_config base_config(void)
+{
+	struct vm_config cfg = {
+	    .kernel = "/k/vmlinux",
+	    .initrd = "/k/initramfs.cpio",
+	    .run_dir = "/run/kata/c1",
+	    .shared_dir = "/run/kata/c1/shared",
+	    .vcpus = 2,
+	    .memory_mib = 512,
+	    .channel = {.kind = CHANNEL_VIRTIO_SERIAL,
+			.vhost_fd = -1,
+			.socket_path = "/run/kata/c1/agent.sock"},
+	};
+	return cfg;
+}
+
+static struct qemu_launch base_launch(const struct vm_config *cfg, enum vm_accel accel)
+{
+	struct qemu_launch l = {
+	    .accel = accel,
+	    .tsc_khz = 2596140,
+	    .qmp_path = "/run/kata/c1/qmp.sock",
+	    .console_path = "/run/kata/c1/console.log",
+	    .channel = &cfg->channel,
+	};
+	return l;
+}
+
+static void test_tcg_command_line(void **state)
+{
+	struct vm_config cfg = base_config();
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_TCG);
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+
+	assert_string_equal(argv.v[0], QEMU_DEFAULT_PATH);
+	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off");
+	assert_string_equal(arg_after(&argv, "-accel"), "tcg,tb-size=256");
+	assert_string_equal(arg_after(&argv, "-cpu"), "max");
+	assert_string_equal(arg_after(&argv, "-m"), "512M");
+	assert_string_equal(arg_after(&argv, "-smp"), "2");
+	assert_string_equal(arg_after(&argv, "-kernel"), "/k/vmlinux");
+	assert_string_equal(arg_after(&argv, "-initrd"), "/k/initramfs.cpio");
+	assert_true(has_arg(&argv, "-nodefaults"));
+	assert_true(has_arg(&argv, "-no-user-config"));
+	assert_true(has_arg(&argv, "-no-reboot"));
+	assert_true(has_pair(&argv, "-global", "virtio-mmio.force-legacy=false"));
+
+	const char *append = arg_after(&argv, "-append");
+	assert_non_null(strstr(append, "console=ttyS0 "));
+	assert_non_null(strstr(append, " tsc_early_khz=2596140"));
+	assert_non_null(strstr(append, " quiet"));
+	assert_non_null(strstr(append, " panic=-1 "));
+	assert_null(strstr(append, "agent.log"));
+
+	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/kata/c1/console.log"));
+	assert_true(has_pair(&argv, "-serial", "chardev:console"));
+	assert_true(has_pair(&argv, "-chardev",
+			     "socket,id=qmp,path=/run/kata/c1/qmp.sock,server=on,wait=off"));
+	assert_true(has_pair(&argv, "-mon", "chardev=qmp,mode=control"));
+	assert_true(has_pair(&argv, "-fsdev",
+			     "local,id=share,path=/run/kata/c1/shared,"
+			     "security_model=none,multidevs=remap"));
+	assert_true(
+	    has_pair(&argv, "-device", "virtio-9p-device,fsdev=share,mount_tag=kataShared"));
+	assert_true(has_pair(&argv, "-device", "virtio-serial-device"));
+	assert_true(
+	    has_pair(&argv, "-device", "virtserialport,chardev=agentchan,name=agent.channel.0"));
+	assert_null(argv.v[argv.n]);
+	strv_clear(&argv);
+}
+
+static void test_kvm_command_line(void **state)
+{
+	struct vm_config cfg = base_config();
+	cfg.qemu_path = "/opt/qemu/bin/qemu-system-x86_64";
+	cfg.vcpus = 0;
+	cfg.memory_mib = 0;
+	cfg.shared_dir = NULL;
+	cfg.channel = (struct channel_config){.kind = CHANNEL_VSOCK, .guest_cid = 3, .vhost_fd = 9};
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_KVM);
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+
+	assert_string_equal(argv.v[0], "/opt/qemu/bin/qemu-system-x86_64");
+	assert_string_equal(arg_after(&argv, "-accel"), "kvm");
+	assert_string_equal(arg_after(&argv, "-cpu"), "host");
+	assert_string_equal(arg_after(&argv, "-m"), "256M");
+	assert_string_equal(arg_after(&argv, "-smp"), "1");
+	for (size_t i = 0; i < argv.n; i++)
+		assert_null(strstr(argv.v[i], "tcg"));
+	assert_null(arg_after(&argv, "-fsdev"));
+	assert_true(
+	    has_pair(&argv, "-device", "vhost-vsock-device,id=vsock0,guest-cid=3,vhostfd=9"));
+	assert_non_null(strstr(arg_after(&argv, "-append"), "tsc_early_khz=2596140"));
+	strv_clear(&argv);
+}
+
+static void test_debug_params_and_escaping(void **state)
+{
+	struct vm_config cfg = base_config();
+	cfg.debug = true;
+	cfg.kernel_params = "systemd.unit=x foo=bar";
+	cfg.shared_dir = "/srv/a,b";
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_TCG);
+	l.console_path = "/run/x,y/console.log";
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+
+	const char *append = arg_after(&argv, "-append");
+	assert_null(strstr(append, "quiet"));
+	assert_non_null(strstr(append, " agent.log=debug"));
+	const char *tail = " systemd.unit=x foo=bar";
+	assert_string_equal(append + strlen(append) - strlen(tail), tail);
+	assert_true(has_pair(&argv, "-fsdev",
+			     "local,id=share,path=/srv/a,,b,security_model=none,multidevs=remap"));
+	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/x,,y/console.log"));
+	strv_clear(&argv);
+
+	/* No TSC rate known (never on x86): the parameter is left out rather than wrong. */
+	char *line = qemu_kernel_cmdline(&cfg, 0);
+	assert_null(strstr(line, "tsc_early_khz"));
+	free(line);
+}
+
+static void test_hybrid_channel_rejected(void **state)
+{
+	struct vm_config cfg = base_config();
+	cfg.channel.kind = CHANNEL_HYBRID_VSOCK;
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_TCG);
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), -EOPNOTSUPP);
+	assert_non_null(strstr(err.msg, "hybrid-vsock"));
+	strv_clear(&argv);
+}
+
+static void test_hostcache_and_tsc(void **state)
+{
+	char dir[] = "/tmp/kata-test-cache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[128], buf[64];
+	snprintf(sub, sizeof(sub), "%s/a/b", dir);
+	struct kata_error err = {0};
+
+	assert_int_equal(hostcache_read(sub, "x", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(hostcache_write(sub, "x", "hello", &err), 0);
+	assert_int_equal(hostcache_read(sub, "x", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "hello");
+
+	/* Written during another boot: ignored. */
+	char path[160];
+	snprintf(path, sizeof(path), "%s/x", sub);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "00000000-0000-0000-0000-000000000000\nold\n");
+	fclose(f);
+	assert_int_equal(hostcache_read(sub, "x", buf, sizeof(buf)), -ENOENT);
+
+	unsigned long khz = 0, again = 0;
+	assert_int_equal(host_tsc_khz(sub, &khz, &err), 0);
+	assert_true(khz > 100000 && khz < 10000000); /* 100 MHz .. 10 GHz */
+	assert_int_equal(hostcache_read(sub, "tsc_khz", buf, sizeof(buf)), 0);
+	assert_int_equal(strtoul(buf, NULL, 10), khz);
+	assert_int_equal(host_tsc_khz(sub, &again, &err), 0);
+	assert_int_equal(again, khz);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/tsc_khz", sub);
+	unlink(path);
+	rmdir(sub);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+static void test_probe_guest_runs_under_tcg(void **state)
+{
+	if (access(QEMU_DEFAULT_PATH, X_OK) < 0)
+		skip();
+	char reason[256] = "";
+	struct kata_error err = {0};
+	/* The KVM probe's guest, run under TCG: proves the payload itself exits QEMU as expected.
+	 */
+	assert_int_equal(
+	    accel_probe_vm(QEMU_DEFAULT_PATH, VM_ACCEL_TCG, reason, sizeof(reason), &err), 1);
+
+	assert_int_equal(
+	    accel_probe_vm("/nonexistent/qemu", VM_ACCEL_TCG, reason, sizeof(reason), &err),
+	    -ENOENT);
+	assert_non_null(strstr(err.msg, "executing /nonexistent/qemu"));
+}
+
+/* A stand-in QEMU that fails the way a real one does on a host whose KVM refuses MSRs. */
+static void write_fake_qemu(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	fprintf(f,
+		"#!/bin/sh\necho 'qemu-system-x86_64: some warning' >&2\n"
+		"echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2\nexit 1\n");
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static void test_vm_start_errors(void **state)
+{
+	char dir[] = "/tmp/kata-test-vm-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char run[128], qemu[128], kernel[128];
+	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(qemu, sizeof(qemu), "%s/qemu", dir);
+	snprintf(kernel, sizeof(kernel), "%s/vmlinux", dir);
+	close(open(kernel, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	write_fake_qemu(qemu);
+
+	struct vm_config cfg = {
+	    .qemu_path = qemu,
+	    .kernel = kernel,
+	    .initrd = kernel,
+	    .run_dir = run,
+	    .cache_dir = dir,
+	    .accel = VM_ACCEL_TCG,
+	    .channel = {.kind = CHANNEL_VIRTIO_SERIAL, .vhost_fd = -1},
+	};
+	snprintf(cfg.channel.socket_path, sizeof(cfg.channel.socket_path), "%s/agent.sock", run);
+	struct vm *vm = NULL;
+	struct kata_error err = {0};
+	assert_int_equal(vm_start(&cfg, &vm, &err), -EIO);
+	assert_null(vm);
+	assert_string_equal(err.msg, "qemu exited with status 1: qemu-system-x86_64: some warning; "
+				     "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69");
+
+	cfg.kernel = "/nonexistent/vmlinux";
+	assert_int_equal(vm_start(&cfg, &vm, &err), -ENOENT);
+	assert_string_equal(
+	    err.msg, "starting the VM: kernel /nonexistent/vmlinux: No such file or directory");
+
+	cfg.kernel = kernel;
+	cfg.qemu_path = "/nonexistent/qemu";
+	assert_int_equal(vm_start(&cfg, &vm, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "executing /nonexistent/qemu"));
+
+	char path[160];
+	const char *files[] = {"run/qemu.log", "qemu", "vmlinux", "tsc_khz"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(run);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_tcg_command_line),
+	    cmocka_unit_test(test_kvm_command_line),
+	    cmocka_unit_test(test_debug_params_and_escaping),
+	    cmocka_unit_test(test_hybrid_channel_rejected),
+	    cmocka_unit_test(test_hostcache_and_tsc),
+	    cmocka_unit_test(test_probe_guest_runs_under_tcg),
+	    cmocka_unit_test(test_vm_start_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
