@@ -169,7 +169,10 @@ static int boot(struct monitor *m, struct kata_error *err)
 	kata_debug(m->ctx, "%s: agent channel: %s (%s)", a->id,
 		   channel_kind_name(cfg.channel.kind), why ? why : "");
 	long long t0 = monitor_now_ms();
-	if ((rc = vm_start(&cfg, &m->vm, err)) < 0)
+	rc = vm_start(&cfg, &m->vm, err);
+	/* QEMU holds its own copy of a vhost-vsock fd once started. */
+	channel_release(&cfg.channel);
+	if (rc < 0)
 		return rc;
 	if ((rc = block_signals(m, err)) < 0)
 		return rc;
