@@ -32,7 +32,7 @@
 #include "ttrpc.h"
 #include "ttrpc.pb-c.h"
 
-#define AGENT "grpc.AgentService"
+#define AGENT	     "grpc.AgentService"
 #define SHARED_MOUNT "/run/kata-containers/shared/containers"
 
 struct opts {
@@ -46,7 +46,12 @@ struct opts {
 	bool checks;  /* negative checks: unknown methods, double start, repeated wait, ... */
 	bool no_wait; /* remove (or destroy) the container while it runs */
 	bool no_remove;
-	int kill_after_ms; /* SignalProcess(SIGKILL) after this long, -1 = never */
+	bool caps;		  /* docker's default capability set */
+	bool nnp;		  /* no_new_privileges */
+	const char *seccomp_deny; /* one syscall denied with EPERM, others allowed */
+	const char *user;	  /* UID:GID */
+	const char *rlimit;	  /* RLIMIT_X=soft:hard */
+	int kill_after_ms;	  /* SignalProcess(SIGKILL) after this long, -1 = never */
 	int kill_signal;
 	const char *stdin_data;
 	const char *hostname;
@@ -137,7 +142,8 @@ static uint32_t recv_resp(struct client *c, Ttrpc__Response **ret, int timeout_m
 		if (rc == 0)
 			continue;
 		if (rc < 0)
-			die("read: %s", rc == -EPIPE ? "the agent closed the channel" : strerror(-rc));
+			die("read: %s",
+			    rc == -EPIPE ? "the agent closed the channel" : strerror(-rc));
 		if (h.type != TTRPC_TYPE_RESPONSE)
 			die("unexpected frame type %u", h.type);
 		*ret = ttrpc__response__unpack(NULL, h.length, payload);
@@ -180,6 +186,58 @@ static Grpc__Mount *mnt(const char *dest, const char *type, const char *src, con
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		m->options[m->n_options++] = t;
 	return m;
+}
+
+static void add_security(const struct opts *o, Grpc__Process *proc, Grpc__Linux *lnx)
+{
+	static char *dflt[] = {
+	    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",	       "CAP_FOWNER",
+	    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",	       "CAP_SETUID",
+	    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+	    "CAP_KILL",	   "CAP_AUDIT_WRITE"};
+	static Grpc__LinuxCapabilities caps = GRPC__LINUX_CAPABILITIES__INIT;
+	static Grpc__LinuxSeccomp sc = GRPC__LINUX_SECCOMP__INIT;
+	static Grpc__LinuxSyscall rule = GRPC__LINUX_SYSCALL__INIT;
+	static Grpc__LinuxSyscall *rules[] = {&rule};
+	static char *arches[] = {"SCMP_ARCH_X86_64"};
+	static char *names[1];
+	static Grpc__POSIXRlimit rl = GRPC__POSIXRLIMIT__INIT;
+	static Grpc__POSIXRlimit *rls[] = {&rl};
+	static char rltype[64];
+
+	proc->nonewprivileges = o->nnp;
+	if (o->caps) {
+		caps.bounding = caps.effective = caps.permitted = dflt;
+		caps.n_bounding = caps.n_effective = caps.n_permitted = 14;
+		proc->capabilities = &caps;
+	}
+	if (o->seccomp_deny) {
+		names[0] = (char *)o->seccomp_deny;
+		rule.names = names;
+		rule.n_names = 1;
+		rule.action = "SCMP_ACT_ERRNO";
+		sc.defaultaction = "SCMP_ACT_ALLOW";
+		sc.architectures = arches;
+		sc.n_architectures = 1;
+		sc.syscalls = rules;
+		sc.n_syscalls = 1;
+		lnx->seccomp = &sc;
+	}
+	if (o->user) {
+		unsigned uid = 0, gid = 0;
+		sscanf(o->user, "%u:%u", &uid, &gid);
+		proc->user->uid = uid;
+		proc->user->gid = gid;
+	}
+	if (o->rlimit) {
+		unsigned long long soft = 0, hard = 0;
+		sscanf(o->rlimit, "%63[^=]=%llu:%llu", rltype, &soft, &hard);
+		rl.type = rltype;
+		rl.soft = soft;
+		rl.hard = hard;
+		proc->rlimits = rls;
+		proc->n_rlimits = 1;
+	}
 }
 
 static Grpc__Spec *build_spec(const struct opts *o)
@@ -238,6 +296,7 @@ static Grpc__Spec *build_spec(const struct opts *o)
 	lnx.readonlypaths = ro;
 	lnx.n_readonlypaths = 2;
 	spec.linux = &lnx;
+	add_security(o, &proc, &lnx);
 	return &spec;
 }
 
@@ -296,25 +355,26 @@ static int collect(struct client *c, const struct opts *o, const char *exec_id)
 			if (sid == out_sid || sid == err_sid || sid == wait_sid)
 				exit(125);
 		} else if (sid == out_sid || sid == err_sid) {
-			Grpc__ReadStreamResponse *rs =
-				grpc__read_stream_response__unpack(NULL, r->payload.len, r->payload.data);
+			Grpc__ReadStreamResponse *rs = grpc__read_stream_response__unpack(
+			    NULL, r->payload.len, r->payload.data);
 			if (!rs)
 				die("bad ReadStreamResponse");
 			if (rs->data.len == 0) {
 				note("%s EOF", sid == out_sid ? "stdout" : "stderr");
 				*(sid == out_sid ? &out_eof : &err_eof) = true;
 			} else {
-				fwrite(rs->data.data, 1, rs->data.len, sid == out_sid ? stdout : stderr);
+				fwrite(rs->data.data, 1, rs->data.len,
+				       sid == out_sid ? stdout : stderr);
 				fflush(sid == out_sid ? stdout : stderr);
-				uint32_t again = send_req(c, AGENT, sid == out_sid ? "ReadStdout"
-										: "ReadStderr",
-							 &rd.base);
+				uint32_t again =
+				    send_req(c, AGENT, sid == out_sid ? "ReadStdout" : "ReadStderr",
+					     &rd.base);
 				*(sid == out_sid ? &out_sid : &err_sid) = again;
 			}
 			grpc__read_stream_response__free_unpacked(rs, NULL);
 		} else if (sid == wait_sid) {
-			Grpc__WaitProcessResponse *w =
-				grpc__wait_process_response__unpack(NULL, r->payload.len, r->payload.data);
+			Grpc__WaitProcessResponse *w = grpc__wait_process_response__unpack(
+			    NULL, r->payload.len, r->payload.data);
 			status = w ? w->status : -1;
 			note("WaitProcess -> status %d", status);
 			waited = true;
@@ -339,6 +399,8 @@ static void usage(void)
 		"                 [--kill-after MS] [--signal N] [--exec 'ARG ...']\n"
 		"                 [--expect-create-fail] [--no-destroy] [--timeout MS]\n"
 		"                 [--checks] [--no-wait] [--no-remove] [--skip-sandbox]\n"
+		"                 [--caps] [--nnp] [--seccomp-deny SYSCALL] [--user UID:GID]\n"
+		"                 [--rlimit RLIMIT_X=SOFT:HARD]\n"
 		"                 SOCKET -- ARGS...\n");
 	exit(125);
 }
@@ -356,37 +418,95 @@ static char **split_words(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"id", required_argument, 0, 'i'},      {"tty", no_argument, 0, 't'},
-		{"readonly", no_argument, 0, 'r'},      {"hostname", required_argument, 0, 'H'},
-		{"stdin", required_argument, 0, 's'},   {"kill-after", required_argument, 0, 'k'},
-		{"signal", required_argument, 0, 'S'},  {"exec", required_argument, 0, 'e'},
-		{"expect-create-fail", no_argument, 0, 'f'},
-		{"no-destroy", no_argument, 0, 'n'},    {"timeout", required_argument, 0, 'T'},
-		{"checks", no_argument, 0, 'c'},        {"no-wait", no_argument, 0, 'W'},
-		{"no-remove", no_argument, 0, 'R'},     {"skip-sandbox", no_argument, 0, 'K'},
-		{0, 0, 0, 0},
+	    {"id", required_argument, 0, 'i'},
+	    {"tty", no_argument, 0, 't'},
+	    {"readonly", no_argument, 0, 'r'},
+	    {"hostname", required_argument, 0, 'H'},
+	    {"stdin", required_argument, 0, 's'},
+	    {"kill-after", required_argument, 0, 'k'},
+	    {"signal", required_argument, 0, 'S'},
+	    {"exec", required_argument, 0, 'e'},
+	    {"expect-create-fail", no_argument, 0, 'f'},
+	    {"no-destroy", no_argument, 0, 'n'},
+	    {"timeout", required_argument, 0, 'T'},
+	    {"checks", no_argument, 0, 'c'},
+	    {"no-wait", no_argument, 0, 'W'},
+	    {"no-remove", no_argument, 0, 'R'},
+	    {"skip-sandbox", no_argument, 0, 'K'},
+	    {"caps", no_argument, 0, 'C'},
+	    {"nnp", no_argument, 0, 'N'},
+	    {"seccomp-deny", required_argument, 0, 'D'},
+	    {"user", required_argument, 0, 'U'},
+	    {"rlimit", required_argument, 0, 'L'},
+	    {0, 0, 0, 0},
 	};
 	struct opts o = {.id = "c1", .kill_after_ms = -1, .kill_signal = 9, .timeout_ms = 60000};
 	int ch;
 	t0 = now();
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': o.id = optarg; break;
-		case 't': o.tty = true; break;
-		case 'r': o.readonly = true; break;
-		case 'H': o.hostname = optarg; break;
-		case 's': o.stdin_data = optarg; break;
-		case 'k': o.kill_after_ms = atoi(optarg); break;
-		case 'S': o.kill_signal = atoi(optarg); break;
-		case 'e': o.exec_args = split_words(optarg); break;
-		case 'f': o.expect_create_fail = true; break;
-		case 'n': o.no_destroy = true; break;
-		case 'T': o.timeout_ms = atoi(optarg); break;
-		case 'c': o.checks = true; break;
-		case 'W': o.no_wait = true; break;
-		case 'R': o.no_remove = true; break;
-		case 'K': o.skip_sandbox = true; break;
-		default: usage();
+		case 'i':
+			o.id = optarg;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'r':
+			o.readonly = true;
+			break;
+		case 'H':
+			o.hostname = optarg;
+			break;
+		case 's':
+			o.stdin_data = optarg;
+			break;
+		case 'k':
+			o.kill_after_ms = atoi(optarg);
+			break;
+		case 'S':
+			o.kill_signal = atoi(optarg);
+			break;
+		case 'e':
+			o.exec_args = split_words(optarg);
+			break;
+		case 'f':
+			o.expect_create_fail = true;
+			break;
+		case 'n':
+			o.no_destroy = true;
+			break;
+		case 'T':
+			o.timeout_ms = atoi(optarg);
+			break;
+		case 'c':
+			o.checks = true;
+			break;
+		case 'W':
+			o.no_wait = true;
+			break;
+		case 'R':
+			o.no_remove = true;
+			break;
+		case 'K':
+			o.skip_sandbox = true;
+			break;
+		case 'C':
+			o.caps = true;
+			break;
+		case 'N':
+			o.nnp = true;
+			break;
+		case 'D':
+			o.seccomp_deny = optarg;
+			break;
+		case 'U':
+			o.user = optarg;
+			break;
+		case 'L':
+			o.rlimit = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc)
@@ -409,7 +529,7 @@ int main(int argc, char **argv)
 	Ttrpc__Response *r;
 	if (call(&c, "grpc.Health", "Version", &chk.base, &r, o.timeout_ms) == 0) {
 		Grpc__VersionCheckResponse *v =
-			grpc__version_check_response__unpack(NULL, r->payload.len, r->payload.data);
+		    grpc__version_check_response__unpack(NULL, r->payload.len, r->payload.data);
 		if (v)
 			note("agent version %s (%s)", v->agent_version, v->grpc_version);
 	}
@@ -485,7 +605,8 @@ int main(int argc, char **argv)
 				ex.container_id = (char *)o.id;
 				ex.exec_id = "exec1";
 				ex.process = &proc;
-				if (call(&c, AGENT, "ExecProcess", &ex.base, NULL, o.timeout_ms) == 0)
+				if (call(&c, AGENT, "ExecProcess", &ex.base, NULL, o.timeout_ms) ==
+				    0)
 					eid = "exec1";
 			}
 			status = collect(&c, &o, eid);

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.pb-c.h"
+#include "child.h"
+#include "cleanup.h"
+#include "log.h"
+
+struct process *process_new(void *owner, const char *exec_id, const struct process_events *ev)
+{
+	struct process *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->exec_id = strdup(exec_id ? exec_id : "");
+	if (!p->exec_id) {
+		free(p);
+		return NULL;
+	}
+	p->owner = owner;
+	p->ev = ev;
+	p->start_fd = -1;
+	p->sync_w.fd = p->exec_w.fd = -1;
+	out_stream_init(&p->out, false, "stdout");
+	out_stream_init(&p->err, false, "stderr");
+	in_stream_init(&p->in, false);
+	return p;
+}
+
+int process_encode_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
+}
+
+static void close_watch(struct watch *w)
+{
+	loop_unwatch(w);
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+/*
+ * Reads one child_report (and, from the sync socket, a passed fd into *ret_fd when not
+ * NULL); returns 1 with it, 0 at EOF, -EAGAIN, or -errno.
+ */
+static int read_report(int fd, struct child_report *r, int *ret_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = {r, sizeof(*r)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (ret_fd) {
+		*ret_fd = -1;
+		m.msg_control = c.buf;
+		m.msg_controllen = sizeof(c.buf);
+	}
+	ssize_t n;
+	do
+		n = ret_fd ? recvmsg(fd, &m, MSG_CMSG_CLOEXEC) : read(fd, r, sizeof(*r));
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && ret_fd) {
+		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+		if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(h), sizeof(int));
+	}
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	if ((size_t)n != sizeof(*r))
+		return -EPROTO; /* reports are written whole, in one atomic pipe write */
+	r->msg[sizeof(r->msg) - 1] = '\0';
+	return 1;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The child made its terminal: its master becomes stdout, and (dup'ed) stdin. */
+static int attach_terminal(struct process *p, int master)
+{
+	if (master < 0)
+		return -EPROTO;
+	int in = fcntl(master, F_DUPFD_CLOEXEC, 0);
+	if (in < 0 || set_nonblock(master) < 0) {
+		int e = errno;
+		close(master);
+		if (in >= 0)
+			close(in);
+		return -e;
+	}
+	out_stream_attach(&p->out, master);
+	out_stream_attach(&p->err, -1);
+	in_stream_attach(&p->in, in);
+	return 0;
+}
+
+static void sync_ready(struct watch *w, uint32_t events)
+{
+	struct process *p = (struct process *)((char *)w - offsetof(struct process, sync_w));
+	struct child_report r;
+	int master;
+	int rc = read_report(w->fd, &r, &master);
+	if (rc == -EAGAIN)
+		return;
+	close_watch(w);
+	if (rc == 1 && r.code == TTRPC_OK && p->terminal && attach_terminal(p, master) < 0) {
+		p->phase = PROC_FAILED;
+		p->ev->ready(p, TTRPC_INTERNAL, "the process's terminal did not arrive");
+		return;
+	}
+	if (rc == 1 && r.code == TTRPC_OK) {
+		p->phase = PROC_READY;
+		p->ev->ready(p, TTRPC_OK, NULL);
+		return;
+	}
+	if (master >= 0)
+		close(master);
+	p->phase = PROC_FAILED;
+	if (rc == 1)
+		p->ev->ready(p, r.code, r.msg);
+	else
+		p->ev->ready(p, TTRPC_INTERNAL, "the process exited during its setup");
+}
+
+static void exec_ready(struct watch *w, uint32_t events)
+{
+	struct process *p = (struct process *)((char *)w - offsetof(struct process, exec_w));
+	struct child_report r;
+	int rc = read_report(w->fd, &r, NULL);
+	if (rc == -EAGAIN)
+		return;
+	close_watch(w);
+	/* EOF: the close-on-exec write end went away in a successful execve. */
+	if (rc == 0) {
+		p->phase = PROC_RUNNING;
+		p->ev->execed(p, TTRPC_OK, NULL);
+		return;
+	}
+	p->phase = PROC_FAILED;
+	p->ev->execed(p, rc == 1 ? r.code : TTRPC_INTERNAL,
+		      rc == 1 ? r.msg : "lost contact with the process before its exec");
+}
+
+struct spawn_fds {
+	int in[2], out[2], err[2];
+	int devnull;
+	int sync[2], start[2], exec[2];
+	int ns[CHILD_MAX_JOIN_NS], pidns, self_pidns;
+};
+
+static void spawn_fds_close(struct spawn_fds *f)
+{
+	int *all = (int *)f;
+	for (size_t i = 0; i < sizeof(*f) / sizeof(int); i++)
+		if (all[i] >= 0)
+			close(all[i]);
+}
+#define cleanup_spawn_fds __attribute__((cleanup(spawn_fds_close)))
+
+static int open_stdio(struct spawn_fds *f, const Grpc__Process *proc, struct child_config *cfg,
+		      struct kata_error *err)
+{
+	if (proc->terminal) {
+		/* Placeholders until the child has made its terminal in the container. */
+		f->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (f->devnull < 0)
+			return kata_fail_errno(err, errno, "open /dev/null");
+		cfg->terminal = true;
+		cfg->stdio[0] = cfg->stdio[1] = cfg->stdio[2] = f->devnull;
+		return 0;
+	}
+	if (pipe2(f->in, O_CLOEXEC) < 0 || pipe2(f->out, O_CLOEXEC) < 0 ||
+	    pipe2(f->err, O_CLOEXEC) < 0)
+		return kata_fail_errno(err, errno, "create stdio pipes");
+	cfg->stdio[0] = f->in[0];
+	cfg->stdio[1] = f->out[1];
+	cfg->stdio[2] = f->err[1];
+	return 0;
+}
+
+/* exec: the child enters these in setns; the pid namespace is entered by the agent itself. */
+static int open_join_ns(struct spawn_fds *f, pid_t pid, struct child_config *cfg,
+			struct kata_error *err)
+{
+	static const char *const kinds[] = {"ipc", "uts", "cgroup", "mnt"};
+	char path[64];
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kinds[i]);
+		f->ns[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (f->ns[i] < 0)
+			return kata_fail_errno(err, errno, "open %s", path);
+		cfg->join_ns[i] = f->ns[i];
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	f->pidns = open(path, O_RDONLY | O_CLOEXEC);
+	f->self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (f->pidns < 0 || f->self_pidns < 0)
+		return kata_fail_errno(err, errno, "open the pid namespaces");
+	return 0;
+}
+
+static pid_t clone_child(const struct spawn_fds *f, int flags, struct kata_error *err)
+{
+	/* setns(CLONE_NEWPID) only affects children: the agent stays where it is. */
+	if (f->pidns >= 0 && setns(f->pidns, CLONE_NEWPID) < 0)
+		return kata_fail_errno(err, errno, "enter the container's pid namespace");
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+	int e = errno;
+	if (pid != 0 && f->pidns >= 0 && setns(f->self_pidns, CLONE_NEWPID) < 0)
+		log_error("cannot return to the agent's pid namespace: %s", strerror(errno));
+	if (pid < 0)
+		return kata_fail_errno(err, e, "clone");
+	return pid;
+}
+
+int process_spawn(struct process *p, const struct spawn_options *o, struct kata_error *err)
+{
+	cleanup_spawn_fds struct spawn_fds f;
+	memset(&f, 0xff, sizeof(f)); /* every fd -1 */
+	struct child_config cfg = {
+	    .spec = o->spec,
+	    .process = o->process,
+	    .setup_rootfs = o->setup_rootfs,
+	    .new_uts = (o->clone_flags & CLONE_NEWUTS) != 0,
+	};
+	for (int i = 0; i < CHILD_MAX_JOIN_NS; i++)
+		cfg.join_ns[i] = -1;
+
+	int rc = open_stdio(&f, o->process, &cfg, err);
+	if (rc < 0)
+		return rc;
+	/* A socket, so the ready report can carry the terminal's master. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f.sync) < 0 ||
+	    pipe2(f.start, O_CLOEXEC) < 0 || pipe2(f.exec, O_CLOEXEC) < 0)
+		return kata_fail_errno(err, errno, "create the sync socket and pipes");
+	cfg.sync_fd = f.sync[1];
+	cfg.start_fd = f.start[0];
+	cfg.exec_fd = f.exec[1];
+	if (o->join_pid > 0 && (rc = open_join_ns(&f, o->join_pid, &cfg, err)) < 0)
+		return rc;
+
+	pid_t pid = clone_child(&f, o->clone_flags, err);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		child_main(&cfg);
+
+	p->pid = pid;
+	p->terminal = cfg.terminal;
+	p->phase = PROC_SETTING_UP;
+	/* Keep the agent's ends; the child's ends close with f. */
+	p->sync_w = (struct watch){.fd = steal_fd(f.sync[0]), .fn = sync_ready};
+	p->exec_w = (struct watch){.fd = steal_fd(f.exec[0]), .fn = exec_ready};
+	p->start_fd = steal_fd(f.start[1]);
+	/* A terminal's streams are attached once the child sends its master. */
+	out_stream_init(&p->out, cfg.terminal, "stdout");
+	out_stream_init(&p->err, false, "stderr");
+	in_stream_init(&p->in, cfg.terminal);
+	if (!cfg.terminal) {
+		set_nonblock(f.in[1]);
+		set_nonblock(f.out[0]);
+		set_nonblock(f.err[0]);
+		in_stream_attach(&p->in, steal_fd(f.in[1]));
+		out_stream_attach(&p->out, steal_fd(f.out[0]));
+		out_stream_attach(&p->err, steal_fd(f.err[0]));
+	}
+	if (set_nonblock(p->sync_w.fd) < 0 || set_nonblock(p->exec_w.fd) < 0 ||
+	    loop_watch(&p->sync_w, EPOLLIN) < 0)
+		log_error("process %d: cannot watch its sync socket", pid);
+	log_debug("process %s: pid %d cloned", p->exec_id, pid);
+	return 0;
+}
+
+int process_start(struct process *p)
+{
+	if (p->phase != PROC_READY || p->start_fd < 0)
+		return -EBUSY;
+	char go = 1;
+	ssize_t n;
+	do
+		n = write(p->start_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	int e = errno;
+	close(p->start_fd);
+	p->start_fd = -1;
+	if (n != 1)
+		return -e;
+	p->phase = PROC_EXECING;
+	return loop_watch(&p->exec_w, EPOLLIN);
+}
+
+void process_exited(struct process *p, int wstatus)
+{
+	p->exited = true;
+	p->status = process_encode_status(wstatus);
+	log_debug("process %s (pid %d) exited with status %d", p->exec_id, p->pid, p->status);
+	Grpc__WaitProcessResponse resp = GRPC__WAIT_PROCESS_RESPONSE__INIT;
+	resp.status = p->status;
+	while (p->waits) {
+		struct wait_op *w = p->waits;
+		p->waits = w->next;
+		rpc_reply_ok(&w->call, &resp.base);
+		free(w);
+	}
+	if (p->ev->exited)
+		p->ev->exited(p);
+}
+
+void process_wait(struct process *p, const struct rpc_call *call)
+{
+	if (p->exited) {
+		Grpc__WaitProcessResponse resp = GRPC__WAIT_PROCESS_RESPONSE__INIT;
+		resp.status = p->status;
+		rpc_reply_ok(call, &resp.base);
+		return;
+	}
+	struct wait_op *w = calloc(1, sizeof(*w));
+	if (!w) {
+		rpc_reply_error(call, TTRPC_INTERNAL, "wait: out of memory");
+		return;
+	}
+	w->call = *call;
+	w->next = p->waits;
+	p->waits = w;
+}
+
+void process_drop_stale(struct process *p, unsigned generation)
+{
+	struct wait_op **pp = &p->waits;
+	while (*pp) {
+		struct wait_op *w = *pp;
+		if (w->call.generation != generation) {
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+	out_stream_drop_stale(&p->out, generation);
+	out_stream_drop_stale(&p->err, generation);
+}
+
+void process_free(struct process *p, const char *why)
+{
+	if (!p)
+		return;
+	close_watch(&p->sync_w);
+	close_watch(&p->exec_w);
+	if (p->start_fd >= 0)
+		close(p->start_fd);
+	out_stream_destroy(&p->out, why);
+	out_stream_destroy(&p->err, why);
+	in_stream_destroy(&p->in, why);
+	while (p->waits) {
+		struct wait_op *w = p->waits;
+		p->waits = w->next;
+		rpc_reply_error(&w->call, TTRPC_NOT_FOUND, "%s", why);
+		free(w);
+	}
+	free(p->exec_id);
+	free(p);
+}
