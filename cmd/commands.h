@@ -6,8 +6,7 @@
 #include "kata.h"
 
 /* A command returns the process exit code (>= 0), or a negative errno with err filled. */
-typedef int (*command_fn)(struct kata_context *ctx, int argc, char **argv,
-			  struct kata_error *err);
+typedef int (*command_fn)(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 
 int cmd_create(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_start(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
@@ -18,7 +17,7 @@ int cmd_run(struct kata_context *ctx, int argc, char **argv, struct kata_error *
 
 /* Fills err with errnum and a message; returns -errnum. */
 int cmd_error(struct kata_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Shared by commands: exactly one container id argument after the flags. */
 int cmd_take_id(int argc, char **argv, const char *command, const char **ret_id,

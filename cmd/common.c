@@ -36,14 +36,14 @@ int cmd_parse_create_flags(int argc, char **argv, const char *command, bool allo
 {
 	enum { OPT_CONSOLE = 256, OPT_PIDFILE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE };
 	static const struct option options[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"console-socket", required_argument, NULL, OPT_CONSOLE},
-		{"pid-file", required_argument, NULL, OPT_PIDFILE},
-		{"no-pivot", no_argument, NULL, OPT_NOPIVOT},
-		{"no-new-keyring", no_argument, NULL, OPT_NOKEYRING},
-		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-		{"detach", no_argument, NULL, 'd'},
-		{0},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"pid-file", required_argument, NULL, OPT_PIDFILE},
+	    {"no-pivot", no_argument, NULL, OPT_NOPIVOT},
+	    {"no-new-keyring", no_argument, NULL, OPT_NOKEYRING},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"detach", no_argument, NULL, 'd'},
+	    {0},
 	};
 	int c;
 	opterr = 0;
@@ -77,8 +77,8 @@ int cmd_parse_create_flags(int argc, char **argv, const char *command, bool allo
 			opts->detach = true;
 			break;
 		default:
-			return cmd_error(err, EINVAL, "%s: unknown or incomplete flag \"%s\"", command,
-					 argv[optind - 1]);
+			return cmd_error(err, EINVAL, "%s: unknown or incomplete flag \"%s\"",
+					 command, argv[optind - 1]);
 		}
 	}
 	return optind;

@@ -12,7 +12,8 @@ int cmd_delete(struct kata_context *ctx, int argc, char **argv, struct kata_erro
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "+f", options, NULL)) != -1) {
 		if (c != 'f')
-			return cmd_error(err, EINVAL, "delete: unknown flag \"%s\"", argv[optind - 1]);
+			return cmd_error(err, EINVAL, "delete: unknown flag \"%s\"",
+					 argv[optind - 1]);
 		force = true;
 	}
 	const char *id;

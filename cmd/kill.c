@@ -13,7 +13,8 @@ int cmd_kill(struct kata_context *ctx, int argc, char **argv, struct kata_error 
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "+a", options, NULL)) != -1) {
 		if (c != 'a')
-			return cmd_error(err, EINVAL, "kill: unknown flag \"%s\"", argv[optind - 1]);
+			return cmd_error(err, EINVAL, "kill: unknown flag \"%s\"",
+					 argv[optind - 1]);
 		all = true;
 	}
 	if (optind >= argc)
@@ -25,7 +26,8 @@ int cmd_kill(struct kata_context *ctx, int argc, char **argv, struct kata_error 
 	if (argc - optind == 2) {
 		sig = kata_signal_parse(argv[optind + 1]);
 		if (sig < 0)
-			return cmd_error(err, EINVAL, "kill: invalid signal \"%s\"", argv[optind + 1]);
+			return cmd_error(err, EINVAL, "kill: invalid signal \"%s\"",
+					 argv[optind + 1]);
 	}
 	return kata_container_kill(ctx, id, sig, all, err);
 }

@@ -13,12 +13,12 @@ static const struct {
 	command_fn fn;
 	const char *summary;
 } commands[] = {
-	{"create", cmd_create, "create a container (boots its VM; the workload waits for start)"},
-	{"start", cmd_start, "start the workload of a created container"},
-	{"state", cmd_state, "print the state of a container as JSON"},
-	{"kill", cmd_kill, "send a signal to the container's workload"},
-	{"delete", cmd_delete, "delete a container and everything it holds"},
-	{"run", cmd_run, "create and start a container, wait for it, delete it"},
+    {"create", cmd_create, "create a container (boots its VM; the workload waits for start)"},
+    {"start", cmd_start, "start the workload of a created container"},
+    {"state", cmd_state, "print the state of a container as JSON"},
+    {"kill", cmd_kill, "send a signal to the container's workload"},
+    {"delete", cmd_delete, "delete a container and everything it holds"},
+    {"run", cmd_run, "create and start a container, wait for it, delete it"},
 };
 
 static void usage(FILE *out)
@@ -45,19 +45,26 @@ static int fail_usage(const char *msg)
 int main(int argc, char **argv)
 {
 	struct kata_context ctx = {.root = NULL, .log_format = KATA_LOG_TEXT};
-	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU,
-	       OPT_ROOTLESS };
+	enum {
+		OPT_ROOT = 256,
+		OPT_LOG,
+		OPT_LOG_FORMAT,
+		OPT_DEBUG,
+		OPT_SYSTEMD,
+		OPT_CRIU,
+		OPT_ROOTLESS
+	};
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
-		{"criu", required_argument, NULL, OPT_CRIU},
-		{"rootless", required_argument, NULL, OPT_ROOTLESS},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+	    {"criu", required_argument, NULL, OPT_CRIU},
+	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 	/* "+": stop at the command name; its own flags follow it. */

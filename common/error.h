@@ -7,14 +7,14 @@
 
 /* Sets err (if not NULL) to errnum and the formatted message; returns -errnum (or -EIO if 0). */
 int kata_fail(struct kata_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like kata_fail, appending ": strerror(errnum)" to the message. */
 int kata_fail_errno(struct kata_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the message already in err with the formatted context ("context: message"). */
 int kata_error_prefix(struct kata_error *err, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -81,7 +81,8 @@ int ttrpc_reader_read(struct ttrpc_reader *r, int fd, struct ttrpc_frame_header 
 		}
 	}
 	while (r->payload_len < r->h.length) {
-		ssize_t n = read_some(fd, r->payload + r->payload_len, r->h.length - r->payload_len);
+		ssize_t n =
+		    read_some(fd, r->payload + r->payload_len, r->h.length - r->payload_len);
 		if (n <= 0)
 			return (int)n;
 		r->payload_len += n;
@@ -111,7 +112,7 @@ int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *payl
 		return -EMSGSIZE;
 	uint8_t hdr[TTRPC_HEADER_LEN];
 	struct ttrpc_frame_header h = {
-		.length = (uint32_t)len, .stream_id = stream_id, .type = type, .flags = 0};
+	    .length = (uint32_t)len, .stream_id = stream_id, .type = type, .flags = 0};
 	ttrpc_header_pack(&h, hdr);
 
 	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)payload, len}};

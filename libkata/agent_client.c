@@ -38,7 +38,8 @@ void agent_client_close(struct agent_client *c)
 		struct agent_call *call = c->calls;
 		c->calls = call->next;
 		if (call->fn)
-			call->fn(call->data, TTRPC_UNAVAILABLE, "the agent connection is closed", NULL);
+			call->fn(call->data, TTRPC_UNAVAILABLE, "the agent connection is closed",
+				 NULL);
 		free(call);
 	}
 }
@@ -103,7 +104,7 @@ static void dispatch(struct agent_client *c, const struct ttrpc_frame_header *h,
 		complete(call, resp->status->code, resp->status->message, NULL);
 	} else {
 		ProtobufCMessage *reply = protobuf_c_message_unpack(
-			call->reply_desc, NULL, resp->payload.len, resp->payload.data);
+		    call->reply_desc, NULL, resp->payload.len, resp->payload.data);
 		if (!reply)
 			complete(call, TTRPC_INTERNAL, "malformed reply from the agent", NULL);
 		else

@@ -20,8 +20,7 @@
 
 /* Called once per call: code 0 with the decoded reply (freed after the callback returns), or a
  * ttrpc/gRPC status code and message with reply NULL. */
-typedef void (*agent_reply_fn)(void *data, int code, const char *message,
-			       ProtobufCMessage *reply);
+typedef void (*agent_reply_fn)(void *data, int code, const char *message, ProtobufCMessage *reply);
 
 struct agent_call;
 

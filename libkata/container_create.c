@@ -104,8 +104,9 @@ int container_create(const struct kata_context *ctx, const char *id,
 	if (rc < 0)
 		return rc;
 	if (opts->preserve_fds > 0)
-		return kata_fail(err, ENOTSUP,
-				 "--preserve-fds is not supported: host fds cannot cross into the VM");
+		return kata_fail(
+		    err, ENOTSUP,
+		    "--preserve-fds is not supported: host fds cannot cross into the VM");
 	struct oci_spec *spec = NULL;
 	rc = oci_spec_load(opts->bundle && *opts->bundle ? opts->bundle : ".", &spec, err);
 	if (rc < 0)
@@ -117,16 +118,23 @@ int container_create(const struct kata_context *ctx, const char *id,
 		oci_spec_free(spec);
 		return rc;
 	}
-	struct monitor_args args = {.ctx = ctx, .id = id, .spec = spec,
+	struct monitor_args args = {.ctx = ctx,
+				    .id = id,
+				    .spec = spec,
 				    .console_socket = opts->console_socket,
 				    .foreground = foreground};
 	state_dir(ctx, id, args.dir, NULL);
 
 	char now[64];
 	rfc3339_now(now, sizeof(now));
-	struct container_state st = {.id = (char *)id, .status = "creating", .pid = getpid(),
-				     .bundle = spec->bundle, .rootfs = spec->rootfs, .created = now,
-				     .annotations_json = spec->annotations_json, .exit_status = -1};
+	struct container_state st = {.id = (char *)id,
+				     .status = "creating",
+				     .pid = getpid(),
+				     .bundle = spec->bundle,
+				     .rootfs = spec->rootfs,
+				     .created = now,
+				     .annotations_json = spec->annotations_json,
+				     .exit_status = -1};
 	proc_start_time(st.pid, &st.pid_start);
 	pid_t monitor = 0;
 	rc = state_write(args.dir, &st, err);

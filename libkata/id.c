@@ -21,9 +21,10 @@ int kata_id_validate(const char *id, struct kata_error *err)
 	for (const char *p = id; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (!isalnum(c) && c != '_' && c != '+' && c != '-' && c != '.')
-			return kata_fail(err, EINVAL,
-					 "invalid container id \"%.*s\": only [a-zA-Z0-9_+.-] allowed",
-					 (int)(len > 64 ? 64 : len), isprint(c) ? id : "<non-printable>");
+			return kata_fail(
+			    err, EINVAL,
+			    "invalid container id \"%.*s\": only [a-zA-Z0-9_+.-] allowed",
+			    (int)(len > 64 ? 64 : len), isprint(c) ? id : "<non-printable>");
 	}
 	return 0;
 }

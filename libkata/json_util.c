@@ -16,7 +16,8 @@ yajl_val json_member(yajl_val obj, const char *key)
 		return NULL;
 	for (size_t i = 0; i < obj->u.object.len; i++)
 		if (!strcmp(obj->u.object.keys[i], key))
-			return YAJL_IS_NULL(obj->u.object.values[i]) ? NULL : obj->u.object.values[i];
+			return YAJL_IS_NULL(obj->u.object.values[i]) ? NULL
+								     : obj->u.object.values[i];
 	return NULL;
 }
 
@@ -46,8 +47,7 @@ int json_get_string(yajl_val obj, const char *path, const char *key, bool requir
 	return 1;
 }
 
-int json_get_bool(yajl_val obj, const char *path, const char *key, int *ret,
-		  struct kata_error *err)
+int json_get_bool(yajl_val obj, const char *path, const char *key, int *ret, struct kata_error *err)
 {
 	yajl_val v = json_member(obj, key);
 	if (!v)
@@ -187,7 +187,8 @@ int json_serialize(yajl_val val, char **ret)
 	const unsigned char *buf;
 	size_t len;
 	int rc = 0;
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || !(*ret = strndup((const char *)buf, len)))
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ||
+	    !(*ret = strndup((const char *)buf, len)))
 		rc = -ENOMEM;
 	yajl_gen_free(g);
 	return rc;

@@ -14,7 +14,8 @@
 /* The member `key` of object `obj`, or NULL when absent (or JSON null). */
 yajl_val json_member(yajl_val obj, const char *key);
 
-/* Booleans are int (protobuf_c_boolean). Each getter: absent -> 0 (unless required: error); wrong type -> error naming path.key. */
+/* Booleans are int (protobuf_c_boolean). Each getter: absent -> 0 (unless required: error); wrong
+ * type -> error naming path.key. */
 int json_get_string(yajl_val obj, const char *path, const char *key, bool required, char **ret,
 		    struct kata_error *err);
 int json_get_bool(yajl_val obj, const char *path, const char *key, int *ret,

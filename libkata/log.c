@@ -39,7 +39,8 @@ static char *json_line(const char *level, const char *msg, const char *time)
 	const unsigned char *buf;
 	size_t len;
 	char *out = NULL;
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok && asprintf(&out, "%.*s\n", (int)len, buf) < 0)
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    asprintf(&out, "%.*s\n", (int)len, buf) < 0)
 		out = NULL;
 	yajl_gen_free(g);
 	return out;

@@ -145,29 +145,29 @@ static int boot(struct monitor *m, struct kata_error *err)
 	struct monitor_args *a = m->args;
 	struct runtime_config rc_cfg;
 	int rc;
-	if ((rc = runtime_config_load(&rc_cfg, err)) < 0 || (rc = monitor_stdio_setup(m, err)) < 0 ||
-	    (rc = share_rootfs(m, err)) < 0)
+	if ((rc = runtime_config_load(&rc_cfg, err)) < 0 ||
+	    (rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0)
 		return rc;
 
 	char shared[PATH_MAX];
 	snprintf(shared, sizeof(shared), "%s/shared", a->dir);
 	struct vm_config cfg = {
-		.qemu_path = rc_cfg.qemu,
-		.kernel = rc_cfg.kernel,
-		.initrd = rc_cfg.initrd,
-		.vcpus = rc_cfg.vcpus,
-		.memory_mib = rc_cfg.memory_mib,
-		.run_dir = a->dir,
-		.shared_dir = shared,
-		.cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
-		.debug = m->ctx->debug,
+	    .qemu_path = rc_cfg.qemu,
+	    .kernel = rc_cfg.kernel,
+	    .initrd = rc_cfg.initrd,
+	    .vcpus = rc_cfg.vcpus,
+	    .memory_mib = rc_cfg.memory_mib,
+	    .run_dir = a->dir,
+	    .shared_dir = shared,
+	    .cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
+	    .debug = m->ctx->debug,
 	};
 	mkdir_p(cfg.cache_dir, 0700);
 	const char *why = NULL;
 	if ((rc = channel_prepare(&cfg.channel, a->dir, -1, &why, err)) < 0)
 		return rc;
-	kata_debug(m->ctx, "%s: agent channel: %s (%s)", a->id,
-		   channel_kind_name(cfg.channel.kind), why ? why : "");
+	kata_debug(m->ctx, "%s: agent channel: %s (%s)", a->id, channel_kind_name(cfg.channel.kind),
+		   why ? why : "");
 	long long t0 = monitor_now_ms();
 	rc = vm_start(&cfg, &m->vm, err);
 	/* QEMU holds its own copy of a vhost-vsock fd once started. */
@@ -196,14 +196,14 @@ static int write_created_state(struct monitor *m, struct kata_error *err)
 	char now[64];
 	rfc3339_now(now, sizeof(now));
 	struct container_state st = {
-		.id = (char *)a->id,
-		.status = "created",
-		.pid = getpid(),
-		.bundle = a->spec->bundle,
-		.rootfs = a->spec->rootfs,
-		.created = now,
-		.annotations_json = a->spec->annotations_json,
-		.exit_status = -1,
+	    .id = (char *)a->id,
+	    .status = "created",
+	    .pid = getpid(),
+	    .bundle = a->spec->bundle,
+	    .rootfs = a->spec->rootfs,
+	    .created = now,
+	    .annotations_json = a->spec->annotations_json,
+	    .exit_status = -1,
 	};
 	proc_start_time(st.pid, &st.pid_start);
 	return state_write(a->dir, &st, err);
@@ -212,16 +212,16 @@ static int write_created_state(struct monitor *m, struct kata_error *err)
 _Noreturn void monitor_main(struct monitor_args *a)
 {
 	struct monitor m = {
-		.args = a,
-		.ctx = a->ctx,
-		.epfd = -1,
-		.sigfd = -1,
-		.control_fd = -1,
-		.in_fd = -1,
-		.out_fd = -1,
-		.err_fd = -1,
-		.raw_tty_fd = -1,
-		.exit_status = -1,
+	    .args = a,
+	    .ctx = a->ctx,
+	    .epfd = -1,
+	    .sigfd = -1,
+	    .control_fd = -1,
+	    .in_fd = -1,
+	    .out_fd = -1,
+	    .err_fd = -1,
+	    .raw_tty_fd = -1,
+	    .exit_status = -1,
 	};
 	m.agent.fd = -1;
 	struct kata_error err = {0};

@@ -33,8 +33,8 @@ struct monitor {
 	struct termios saved_tty;
 
 	bool started;
-	int exit_status;	    /* -1 while the workload runs */
-	long long drain_deadline;   /* after exit, how long to wait for output EOF */
+	int exit_status;	  /* -1 while the workload runs */
+	long long drain_deadline; /* after exit, how long to wait for output EOF */
 	bool vm_gone;
 };
 

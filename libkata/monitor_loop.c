@@ -231,7 +231,8 @@ int monitor_loop(struct monitor *m)
 			switch (evs[i].data.u32) {
 			case TAG_AGENT:
 				if (agent_client_process(&m->agent) < 0) {
-					kata_debug(m->ctx, "%s: agent connection closed", m->args->id);
+					kata_debug(m->ctx, "%s: agent connection closed",
+						   m->args->id);
 					agent_client_close(&m->agent);
 				}
 				break;

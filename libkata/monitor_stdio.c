@@ -24,7 +24,8 @@
 static int send_console(const char *path, int master, const char *name, struct kata_error *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path) >= (int)sizeof(addr.sun_path))
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path) >=
+	    (int)sizeof(addr.sun_path))
 		return kata_fail(err, ENAMETOOLONG, "console socket path \"%s\" is too long", path);
 	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -34,7 +35,7 @@ static int send_console(const char *path, int master, const char *name, struct k
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
 	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
 	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -93,8 +94,9 @@ int monitor_stdio_setup(struct monitor *m, struct kata_error *err)
 				 "cannot allocate tty if kata will detach without setting console "
 				 "socket");
 	if (!m->terminal && m->args->console_socket)
-		return kata_fail(err, EINVAL,
-				 "cannot use console socket if kata will not detach or allocate tty");
+		return kata_fail(
+		    err, EINVAL,
+		    "cannot use console socket if kata will not detach or allocate tty");
 	m->in_fd = 0;
 	m->out_fd = 1;
 	m->err_fd = m->terminal ? -1 : 2;

@@ -54,35 +54,40 @@ static int parse_user(yajl_val proc, Grpc__User **ret, struct kata_error *err)
 			yajl_val g = gids->u.array.values[i];
 			if (!YAJL_IS_INTEGER(g) || YAJL_GET_INTEGER(g) < 0 ||
 			    YAJL_GET_INTEGER(g) > UINT32_MAX)
-				return kata_fail(err, EINVAL,
-						 "config.json: process.user.additionalGids: expected "
-						 "an array of non-negative integers");
-			user->additionalgids[user->n_additionalgids++] = (uint32_t)YAJL_GET_INTEGER(g);
+				return kata_fail(
+				    err, EINVAL,
+				    "config.json: process.user.additionalGids: expected "
+				    "an array of non-negative integers");
+			user->additionalgids[user->n_additionalgids++] =
+			    (uint32_t)YAJL_GET_INTEGER(g);
 		}
 	}
 	if (json_member(u, "umask"))
-		return kata_fail(err, ENOTSUP, "config.json: process.user.umask is not supported yet");
+		return kata_fail(err, ENOTSUP,
+				 "config.json: process.user.umask is not supported yet");
 	return 0;
 }
 
-static int parse_capabilities(yajl_val proc, Grpc__LinuxCapabilities **ret,
-			      struct kata_error *err)
+static int parse_capabilities(yajl_val proc, Grpc__LinuxCapabilities **ret, struct kata_error *err)
 {
 	yajl_val c = json_member(proc, "capabilities");
 	int rc = json_expect_object(c, "process", "capabilities", err);
 	if (rc < 0 || !c)
 		return rc;
-	Grpc__LinuxCapabilities *caps = OCI_NEW(Grpc__LinuxCapabilities,
-						GRPC__LINUX_CAPABILITIES__INIT);
+	Grpc__LinuxCapabilities *caps =
+	    OCI_NEW(Grpc__LinuxCapabilities, GRPC__LINUX_CAPABILITIES__INIT);
 	if (!caps)
 		return nomem(err);
 	*ret = caps;
 	const char *p = "process.capabilities";
-	if ((rc = json_get_strings(c, p, "bounding", &caps->bounding, &caps->n_bounding, err)) < 0 ||
-	    (rc = json_get_strings(c, p, "effective", &caps->effective, &caps->n_effective, err)) < 0 ||
+	if ((rc = json_get_strings(c, p, "bounding", &caps->bounding, &caps->n_bounding, err)) <
+		0 ||
+	    (rc = json_get_strings(c, p, "effective", &caps->effective, &caps->n_effective, err)) <
+		0 ||
 	    (rc = json_get_strings(c, p, "inheritable", &caps->inheritable, &caps->n_inheritable,
 				   err)) < 0 ||
-	    (rc = json_get_strings(c, p, "permitted", &caps->permitted, &caps->n_permitted, err)) < 0 ||
+	    (rc = json_get_strings(c, p, "permitted", &caps->permitted, &caps->n_permitted, err)) <
+		0 ||
 	    (rc = json_get_strings(c, p, "ambient", &caps->ambient, &caps->n_ambient, err)) < 0)
 		return rc;
 	return 0;
@@ -105,7 +110,8 @@ static int parse_rlimits(yajl_val proc, Grpc__Process *p, struct kata_error *err
 		if (!l)
 			return nomem(err);
 		p->rlimits[p->n_rlimits++] = l;
-		if ((rc = json_get_string(r, "process.rlimits[]", "type", true, &l->type, err)) < 0 ||
+		if ((rc = json_get_string(r, "process.rlimits[]", "type", true, &l->type, err)) <
+			0 ||
 		    (rc = json_get_u64(r, "process.rlimits[]", "hard", true, &l->hard, err)) < 0 ||
 		    (rc = json_get_u64(r, "process.rlimits[]", "soft", true, &l->soft, err)) < 0)
 			return rc;
@@ -129,17 +135,19 @@ static int parse_process(yajl_val root, Grpc__Process **ret, struct kata_error *
 	    (rc = json_get_strings(proc, "process", "args", &p->args, &p->n_args, err)) < 0 ||
 	    (rc = json_get_strings(proc, "process", "env", &p->env, &p->n_env, err)) < 0 ||
 	    (rc = json_get_string(proc, "process", "cwd", true, &p->cwd, err)) < 0 ||
-	    (rc = json_get_bool(proc, "process", "noNewPrivileges", &p->nonewprivileges, err)) < 0 ||
+	    (rc = json_get_bool(proc, "process", "noNewPrivileges", &p->nonewprivileges, err)) <
+		0 ||
 	    (rc = json_get_string(proc, "process", "apparmorProfile", false, &p->apparmorprofile,
 				  err)) < 0 ||
 	    (rc = json_get_i64(proc, "process", "oomScoreAdj", &p->oomscoreadj, err)) < 0 ||
-	    (rc = json_get_string(proc, "process", "selinuxLabel", false, &p->selinuxlabel, err)) < 0)
+	    (rc = json_get_string(proc, "process", "selinuxLabel", false, &p->selinuxlabel, err)) <
+		0)
 		return rc;
 	if (p->n_args == 0 || !*p->args[0])
 		return kata_fail(err, EINVAL, "config.json: process.args must not be empty");
 	if (p->cwd[0] != '/')
-		return kata_fail(err, EINVAL, "config.json: process.cwd \"%s\" is not an absolute path",
-				 p->cwd);
+		return kata_fail(err, EINVAL,
+				 "config.json: process.cwd \"%s\" is not an absolute path", p->cwd);
 	yajl_val cs = json_member(proc, "consoleSize");
 	if ((rc = json_expect_object(cs, "process", "consoleSize", err)) < 0)
 		return rc;
@@ -207,10 +215,11 @@ static int parse_annotations(yajl_val root, struct oci_spec *s, struct kata_erro
 	for (size_t i = 0; i < a->u.object.len; i++) {
 		yajl_val v = a->u.object.values[i];
 		if (!YAJL_IS_STRING(v))
-			return kata_fail(err, EINVAL, "config.json: annotations.%s: expected a string",
+			return kata_fail(err, EINVAL,
+					 "config.json: annotations.%s: expected a string",
 					 a->u.object.keys[i]);
-		Grpc__Spec__AnnotationsEntry *e = OCI_NEW(Grpc__Spec__AnnotationsEntry,
-							  GRPC__SPEC__ANNOTATIONS_ENTRY__INIT);
+		Grpc__Spec__AnnotationsEntry *e =
+		    OCI_NEW(Grpc__Spec__AnnotationsEntry, GRPC__SPEC__ANNOTATIONS_ENTRY__INIT);
 		if (!e)
 			return nomem(err);
 		spec->annotations[spec->n_annotations++] = e;
@@ -246,9 +255,10 @@ static int check_unsupported(yajl_val root, struct kata_error *err)
 		for (size_t i = 0; i < hooks->u.object.len; i++) {
 			yajl_val v = hooks->u.object.values[i];
 			if (YAJL_IS_ARRAY(v) && v->u.array.len)
-				return kata_fail(err, ENOTSUP,
-						 "config.json: hooks.%s: OCI hooks are not supported yet",
-						 hooks->u.object.keys[i]);
+				return kata_fail(
+				    err, ENOTSUP,
+				    "config.json: hooks.%s: OCI hooks are not supported yet",
+				    hooks->u.object.keys[i]);
 		}
 	}
 	return 0;
@@ -298,7 +308,8 @@ int oci_spec_parse(const char *json, const char *bundle, struct oci_spec **ret,
 	if ((rc = json_get_string(r, "root", "path", true, &spec->root->path, err)) < 0 ||
 	    (rc = json_get_bool(r, "root", "readonly", &spec->root->readonly, err)) < 0 ||
 	    (rc = json_get_string(root, "", "hostname", false, &spec->hostname, err)) < 0 ||
-	    (rc = check_unsupported(root, err)) < 0 || (rc = parse_process(root, &spec->process, err)) < 0 ||
+	    (rc = check_unsupported(root, err)) < 0 ||
+	    (rc = parse_process(root, &spec->process, err)) < 0 ||
 	    (rc = parse_mounts(root, spec, err)) < 0 || (rc = parse_annotations(root, s, err)) < 0)
 		goto out;
 	yajl_val lx = json_member(root, "linux");

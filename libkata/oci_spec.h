@@ -10,10 +10,10 @@
 #include "oci.pb-c.h"
 
 struct oci_spec {
-	Grpc__Spec *spec;	 /* what the agent receives; Root.Path still the bundle's value */
-	char *bundle;		 /* absolute bundle directory */
-	char *rootfs;		 /* absolute host path of the root filesystem */
-	char *annotations_json;	 /* the annotations object as JSON, or NULL */
+	Grpc__Spec *spec;	/* what the agent receives; Root.Path still the bundle's value */
+	char *bundle;		/* absolute bundle directory */
+	char *rootfs;		/* absolute host path of the root filesystem */
+	char *annotations_json; /* the annotations object as JSON, or NULL */
 };
 
 /* Loads and validates <bundle>/config.json. */

@@ -8,7 +8,7 @@
 #include "json_util.h"
 #include "oci_spec.h"
 
-static const char *const namespace_types[] = {"pid", "network", "mount", "ipc",
+static const char *const namespace_types[] = {"pid", "network", "mount",  "ipc",
 					      "uts", "user",	"cgroup", "time"};
 
 static int nomem(struct kata_error *err)
@@ -29,26 +29,30 @@ static int parse_namespaces(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
 		yajl_val e = ns->u.array.values[i];
 		if ((rc = json_expect_object(e, "linux", "namespaces[]", err)) < 0)
 			return rc;
-		Grpc__LinuxNamespace *n = OCI_NEW(Grpc__LinuxNamespace,
-						  GRPC__LINUX_NAMESPACE__INIT);
+		Grpc__LinuxNamespace *n =
+		    OCI_NEW(Grpc__LinuxNamespace, GRPC__LINUX_NAMESPACE__INIT);
 		if (!n)
 			return nomem(err);
 		l->namespaces[l->n_namespaces++] = n;
-		if ((rc = json_get_string(e, "linux.namespaces[]", "type", true, &n->type, err)) < 0 ||
-		    (rc = json_get_string(e, "linux.namespaces[]", "path", false, &n->path, err)) < 0)
+		if ((rc = json_get_string(e, "linux.namespaces[]", "type", true, &n->type, err)) <
+			0 ||
+		    (rc = json_get_string(e, "linux.namespaces[]", "path", false, &n->path, err)) <
+			0)
 			return rc;
 		bool known = false;
 		for (size_t t = 0; t < sizeof(namespace_types) / sizeof(*namespace_types); t++)
 			known |= !strcmp(n->type, namespace_types[t]);
 		if (!known)
-			return kata_fail(err, EINVAL,
-					 "config.json: linux.namespaces: unknown namespace type \"%s\"",
-					 n->type);
+			return kata_fail(
+			    err, EINVAL,
+			    "config.json: linux.namespaces: unknown namespace type \"%s\"",
+			    n->type);
 		for (size_t j = 0; j + 1 < l->n_namespaces; j++)
 			if (!strcmp(l->namespaces[j]->type, n->type))
-				return kata_fail(err, EINVAL,
-						 "config.json: linux.namespaces: \"%s\" is listed twice",
-						 n->type);
+				return kata_fail(
+				    err, EINVAL,
+				    "config.json: linux.namespaces: \"%s\" is listed twice",
+				    n->type);
 		/* A host namespace path cannot be joined from inside a VM. */
 		if (*n->path)
 			return kata_fail(err, ENOTSUP,
@@ -135,8 +139,10 @@ int oci_parse_linux(yajl_val lx, Grpc__Linux **ret, struct kata_error *err)
 	if (json_member(lx, "seccomp"))
 		return kata_fail(err, ENOTSUP, "config.json: linux.seccomp is not supported yet");
 	yajl_val um = json_member(lx, "uidMappings"), gm = json_member(lx, "gidMappings");
-	if ((um && YAJL_IS_ARRAY(um) && um->u.array.len) || (gm && YAJL_IS_ARRAY(gm) && gm->u.array.len))
-		return kata_fail(err, ENOTSUP,
-				 "config.json: linux.uidMappings/gidMappings are not supported yet");
+	if ((um && YAJL_IS_ARRAY(um) && um->u.array.len) ||
+	    (gm && YAJL_IS_ARRAY(gm) && gm->u.array.len))
+		return kata_fail(
+		    err, ENOTSUP,
+		    "config.json: linux.uidMappings/gidMappings are not supported yet");
 	return 0;
 }

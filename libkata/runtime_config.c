@@ -33,8 +33,8 @@ static int find_guest_file(const char *env, const char *name, char out[PATH_MAX]
 			return 0;
 	}
 	return kata_fail(err, ENOENT,
-			 "guest %s not found beside %s (build it with `make`, or set %s)", name, dir,
-			 env);
+			 "guest %s not found beside %s (build it with `make`, or set %s)", name,
+			 dir, env);
 }
 
 static unsigned env_uint(const char *name, unsigned def)

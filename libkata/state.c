@@ -191,10 +191,9 @@ int state_write(const char *dir, const struct container_state *st, struct kata_e
 	yajl_gen_get_buf(g, &buf, &len);
 	/* Annotations are kept verbatim: splice the stored JSON object in. */
 	cleanup_free char *doc = NULL;
-	int n = st->annotations_json
-			? asprintf(&doc, "%.*s,\"annotations\":%s}", (int)len - 1, buf,
-				   st->annotations_json)
-			: asprintf(&doc, "%.*s", (int)len, buf);
+	int n = st->annotations_json ? asprintf(&doc, "%.*s,\"annotations\":%s}", (int)len - 1, buf,
+						st->annotations_json)
+				     : asprintf(&doc, "%.*s", (int)len, buf);
 	yajl_gen_free(g);
 	if (n < 0)
 		return kata_fail(err, ENOMEM, "out of memory");

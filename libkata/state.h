@@ -19,8 +19,8 @@
 
 struct container_state {
 	char *id;
-	char *status;		/* creating, created, running, stopped */
-	pid_t pid;		/* the monitor */
+	char *status;		      /* creating, created, running, stopped */
+	pid_t pid;		      /* the monitor */
 	unsigned long long pid_start; /* its start time, to detect pid reuse */
 	char *bundle;
 	char *rootfs;

@@ -39,35 +39,36 @@ enum kata_log_format { KATA_LOG_TEXT = 0, KATA_LOG_JSON = 1 };
 
 /* Runtime-wide settings, mirroring runc's global flags. Unset fields take defaults. */
 struct kata_context {
-	const char *root;	/* state directory root; default /run/kata */
-	const char *log_path;	/* where log lines go; NULL: stderr for errors only */
+	const char *root;     /* state directory root; default /run/kata */
+	const char *log_path; /* where log lines go; NULL: stderr for errors only */
 	enum kata_log_format log_format;
-	bool debug;		/* log debug lines too */
-	bool systemd_cgroup;	/* accepted for compatibility; the guest uses cgroupfs */
+	bool debug;	     /* log debug lines too */
+	bool systemd_cgroup; /* accepted for compatibility; the guest uses cgroupfs */
 };
 
 /* Options of create and run. */
 struct kata_create_options {
-	const char *bundle;		/* bundle directory; default the current directory */
-	const char *pid_file;		/* where to write the monitor's pid, or NULL */
-	const char *console_socket;	/* unix socket that receives the pty master, or NULL */
-	bool detach;			/* run only: return once started */
-	int preserve_fds;		/* extra fds passed to the container, after stdio */
+	const char *bundle;	    /* bundle directory; default the current directory */
+	const char *pid_file;	    /* where to write the monitor's pid, or NULL */
+	const char *console_socket; /* unix socket that receives the pty master, or NULL */
+	bool detach;		    /* run only: return once started */
+	int preserve_fds;	    /* extra fds passed to the container, after stdio */
 };
 
 /* The OCI state of one container. */
 struct kata_state {
 	char id[256];
-	char status[16];	/* creating, created, running, paused, stopped */
-	pid_t pid;		/* the monitor, which stands in for the workload; 0 when stopped */
+	char status[16]; /* creating, created, running, paused, stopped */
+	pid_t pid;	 /* the monitor, which stands in for the workload; 0 when stopped */
 	char bundle[4096];
 	char created[64];	/* RFC 3339 time */
-	char *annotations_json;	/* JSON object or NULL; owned by the state */
+	char *annotations_json; /* JSON object or NULL; owned by the state */
 };
 
 /* Sets up the container `id` from opts->bundle and boots its VM; the workload waits for start. */
 KATA_PUBLIC int kata_container_create(const struct kata_context *ctx, const char *id,
-				      const struct kata_create_options *opts, struct kata_error *err);
+				      const struct kata_create_options *opts,
+				      struct kata_error *err);
 
 /* Starts the workload of a created container. */
 KATA_PUBLIC int kata_container_start(const struct kata_context *ctx, const char *id,
@@ -92,7 +93,8 @@ KATA_PUBLIC int kata_container_kill(const struct kata_context *ctx, const char *
 KATA_PUBLIC int kata_container_delete(const struct kata_context *ctx, const char *id, bool force,
 				      struct kata_error *err);
 
-/* Create + start; unless opts->detach, waits, deletes, and stores the exit status in *ret_status. */
+/* Create + start; unless opts->detach, waits, deletes, and stores the exit status in *ret_status.
+ */
 KATA_PUBLIC int kata_container_run(const struct kata_context *ctx, const char *id,
 				   const struct kata_create_options *opts, int *ret_status,
 				   struct kata_error *err);

@@ -37,12 +37,12 @@ static int teardown_bundle(void **state)
 }
 
 #define GOOD_SPEC                                                                                  \
-	"{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"             \
-	"\"hostname\":\"h1\",\"process\":{\"terminal\":true,\"consoleSize\":{\"height\":24,"      \
-	"\"width\":80},\"user\":{\"uid\":1000,\"gid\":100,\"additionalGids\":[5,6]},"             \
-	"\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"A=1\"],\"cwd\":\"/tmp\","                   \
+	"{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"              \
+	"\"hostname\":\"h1\",\"process\":{\"terminal\":true,\"consoleSize\":{\"height\":24,"       \
+	"\"width\":80},\"user\":{\"uid\":1000,\"gid\":100,\"additionalGids\":[5,6]},"              \
+	"\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"A=1\"],\"cwd\":\"/tmp\","                    \
 	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":18446744073709551615,\"soft\":1024}]}," \
-	"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\","           \
+	"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\","            \
 	"\"options\":[\"nosuid\"]}],\"annotations\":{\"k\":\"v\"},"                                \
 	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}],"                     \
 	"\"maskedPaths\":[\"/proc/kcore\"]}}"
@@ -159,9 +159,9 @@ static void test_ids_and_signals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_spec),
-		cmocka_unit_test(test_errors_name_the_field),
-		cmocka_unit_test(test_ids_and_signals),
+	    cmocka_unit_test(test_good_spec),
+	    cmocka_unit_test(test_errors_name_the_field),
+	    cmocka_unit_test(test_ids_and_signals),
 	};
 	return cmocka_run_group_tests_name("oci_spec", tests, setup_bundle, teardown_bundle);
 }

@@ -38,9 +38,14 @@ static void test_create_roundtrip_and_status(void **state)
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 
-	struct container_state s = {.id = "c1", .status = "running", .pid = getpid(),
-				    .bundle = "/b", .rootfs = "/b/rootfs", .created = "t",
-				    .annotations_json = "{\"a\":\"b\"}", .exit_status = -1};
+	struct container_state s = {.id = "c1",
+				    .status = "running",
+				    .pid = getpid(),
+				    .bundle = "/b",
+				    .rootfs = "/b/rootfs",
+				    .created = "t",
+				    .annotations_json = "{\"a\":\"b\"}",
+				    .exit_status = -1};
 	proc_start_time(getpid(), &s.pid_start);
 	assert_int_equal(state_write(dir, &s, &err), 0);
 	struct container_state back;
@@ -81,8 +86,8 @@ static void test_bad_ids_make_no_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_roundtrip_and_status),
-		cmocka_unit_test(test_bad_ids_make_no_path),
+	    cmocka_unit_test(test_create_roundtrip_and_status),
+	    cmocka_unit_test(test_bad_ids_make_no_path),
 	};
 	return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }

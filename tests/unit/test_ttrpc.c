@@ -36,7 +36,8 @@ static void test_header_layout(void **state)
 static void test_oversized_frame_rejected(void **state)
 {
 	(void)state;
-	struct ttrpc_frame_header h = {.length = TTRPC_MAX_MESSAGE_LEN + 1, .stream_id = 1, .type = 1};
+	struct ttrpc_frame_header h = {
+	    .length = TTRPC_MAX_MESSAGE_LEN + 1, .stream_id = 1, .type = 1};
 	uint8_t buf[TTRPC_HEADER_LEN];
 	ttrpc_header_pack(&h, buf);
 	struct ttrpc_frame_header back;
@@ -65,7 +66,8 @@ static void test_reader_partial_writes(void **state)
 		payload[i] = (uint8_t)(i * 7);
 	int wsv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, wsv), 0);
-	assert_int_equal(ttrpc_write_frame(wsv[0], 9, TTRPC_TYPE_RESPONSE, payload, sizeof(payload)), 0);
+	assert_int_equal(
+	    ttrpc_write_frame(wsv[0], 9, TTRPC_TYPE_RESPONSE, payload, sizeof(payload)), 0);
 	uint8_t frame[TTRPC_HEADER_LEN + sizeof(payload)];
 	assert_int_equal(read(wsv[1], frame, sizeof(frame)), (ssize_t)sizeof(frame));
 
@@ -100,9 +102,8 @@ static void test_request_roundtrip(void **state)
 	req.container_id = "c1";
 	req.exec_id = "e1";
 	req.signal = 15;
-	assert_int_equal(ttrpc_send_request(sv[0], 3, "grpc.AgentService", "SignalProcess",
-					    &req.base, 0),
-			 0);
+	assert_int_equal(
+	    ttrpc_send_request(sv[0], 3, "grpc.AgentService", "SignalProcess", &req.base, 0), 0);
 	struct ttrpc_reader r;
 	ttrpc_reader_init(&r);
 	struct ttrpc_frame_header h;
@@ -115,7 +116,7 @@ static void test_request_roundtrip(void **state)
 	assert_string_equal(env->service, "grpc.AgentService");
 	assert_string_equal(env->method, "SignalProcess");
 	Grpc__SignalProcessRequest *back =
-		grpc__signal_process_request__unpack(NULL, env->payload.len, env->payload.data);
+	    grpc__signal_process_request__unpack(NULL, env->payload.len, env->payload.data);
 	assert_non_null(back);
 	assert_string_equal(back->container_id, "c1");
 	assert_string_equal(back->exec_id, "e1");
@@ -153,7 +154,8 @@ static void test_error_response(void **state)
 	(void)state;
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(ttrpc_send_response(sv[0], 5, TTRPC_NOT_FOUND, "container x not found", NULL), 0);
+	assert_int_equal(
+	    ttrpc_send_response(sv[0], 5, TTRPC_NOT_FOUND, "container x not found", NULL), 0);
 	struct ttrpc_reader r;
 	ttrpc_reader_init(&r);
 	struct ttrpc_frame_header h;
@@ -173,12 +175,12 @@ static void test_error_response(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_layout),
-		cmocka_unit_test(test_oversized_frame_rejected),
-		cmocka_unit_test(test_reader_partial_writes),
-		cmocka_unit_test(test_request_roundtrip),
-		cmocka_unit_test(test_agent_field_numbers),
-		cmocka_unit_test(test_error_response),
+	    cmocka_unit_test(test_header_layout),
+	    cmocka_unit_test(test_oversized_frame_rejected),
+	    cmocka_unit_test(test_reader_partial_writes),
+	    cmocka_unit_test(test_request_roundtrip),
+	    cmocka_unit_test(test_agent_field_numbers),
+	    cmocka_unit_test(test_error_response),
 	};
 	return cmocka_run_group_tests_name("ttrpc", tests, NULL, NULL);
 }
