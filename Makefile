@@ -123,14 +123,14 @@ $(B)/tests/recvtty: tests/tools/recvtty.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; timeout 300 $$t; done
 
 bats: all bundle $(B)/tests/recvtty
-	KATA_BUILD=$(abspath $(B)) bats --timing tests/bats
+	KATA_BUILD=$(abspath $(B)) timeout 2400 bats --timing tests/bats
 
 integration: all bundle
 	@if ls tests/integration/*.bats >/dev/null 2>&1; then \
-		KATA_BUILD=$(abspath $(B)) bats --timing tests/integration; \
+		KATA_BUILD=$(abspath $(B)) timeout 2400 bats --timing tests/integration; \
 	else echo "integration: no client tests yet"; fi
 
 # --- install --------------------------------------------------------------------------------

@@ -111,3 +111,16 @@ teardown() { teardown_kata; }
 	expect_eq err-line "$(cat "$BATS_TEST_TMPDIR/err")" "stderr"
 	kata delete c1
 }
+
+@test "lifecycle: state carries the spec's annotations and runc's fields" {
+	set_config '.annotations = {"org.example.key": "value 1", "io.kata.test": "x"}'
+	set_args sleep 600
+	kata create --bundle "$BUNDLE" c1 </dev/null
+	run kata state c1
+	expect_status 0
+	expect_eq "value 1" "$(echo "$output" | jq -r '.annotations["org.example.key"]')" "annotation"
+	expect_eq "1.0.2" "$(echo "$output" | jq -r .ociVersion)" "ociVersion"
+	expect_eq "c1 created true" "$(echo "$output" | jq -r '"\(.id) \(.status) \(.pid > 0)"')" "id status pid"
+	kata delete c1
+	expect_root_empty
+}
