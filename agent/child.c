@@ -255,7 +255,9 @@ _Noreturn void child_main(const struct child_config *cfg)
 	close(FD_START);
 
 	reset_signals();
-	umask(022);
+	/* runc's default when the spec gives none. */
+	umask(p->user && p->user->umask_case == GRPC__USER__UMASK_UMASK ? (mode_t)p->user->umask
+									: 022);
 	if (p->nonewprivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		kata_fail_errno(&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 		fail_exec(1, &err);

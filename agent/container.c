@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "namespaces.h"
 #include "storage.h"
@@ -64,6 +65,9 @@ static void container_forget(struct container *c)
 		remove_op_free(r);
 	}
 	storages_unmount_owner(c->id);
+	if (c->cgroup)
+		cgroup_destroy(c->cgroup);
+	free(c->cgroup);
 	log_debug("container %s forgotten", c->id);
 	grpc__create_container_request__free_unpacked(c->req, NULL);
 	free(c->id);
@@ -98,9 +102,6 @@ static int validate_create(const Grpc__CreateContainerRequest *req, struct kata_
 	    (spec->hooks->n_prestart || spec->hooks->n_poststart || spec->hooks->n_poststop))
 		log_info("container %s: OCI hooks are run by the host runtime, not in the guest",
 			 req->container_id);
-	if (spec->linux && spec->linux->resources)
-		log_warn("container %s: linux.resources are not applied inside the guest yet",
-			 req->container_id);
 	return 0;
 }
 
@@ -131,6 +132,18 @@ void container_create(const struct rpc_call *call, Grpc__CreateContainerRequest 
 		goto fail_storages;
 	}
 	c->req = req;
+	const Grpc__Linux *lx = req->oci->linux;
+	if (cgroup_resolve(c->id, lx ? lx->cgroupspath : NULL, &c->cgroup, &err) < 0 ||
+	    cgroup_create(c->cgroup, &err) < 0 ||
+	    cgroup_apply(c->cgroup, lx ? lx->resources : NULL, &err) < 0 ||
+	    cgroup_apply_devices(c->cgroup, lx ? lx->resources : NULL, lx, &err) < 0) {
+		rpc_reply_error(call, rpc_code_from_errno(-err.status), "create container %s: %s",
+				c->id, err.msg);
+		c->next = containers;
+		containers = c;
+		container_forget(c);
+		return;
+	}
 	c->own_pidns = (flags & CLONE_NEWPID) != 0;
 	c->create_call = *call;
 	c->state = CTR_CREATING;
@@ -140,7 +153,8 @@ void container_create(const struct rpc_call *call, Grpc__CreateContainerRequest 
 	struct spawn_options o = {.spec = req->oci,
 				  .process = req->oci->process,
 				  .clone_flags = flags,
-				  .setup_rootfs = true};
+				  .setup_rootfs = true,
+				  .cgroup = c->cgroup};
 	if (process_spawn(c->init, &o, &err) < 0) {
 		rpc_reply_error(call, rpc_code_from_errno(-err.status), "create container %s: %s",
 				c->id, err.msg);
@@ -300,8 +314,10 @@ void container_exec(const struct rpc_call *call, struct container *c,
 		rpc_reply_error(call, TTRPC_INTERNAL, "exec: out of memory");
 		return;
 	}
-	struct spawn_options o = {
-	    .spec = c->req->oci, .process = req->process, .join_pid = c->init->pid};
+	struct spawn_options o = {.spec = c->req->oci,
+				  .process = req->process,
+				  .join_pid = c->init->pid,
+				  .cgroup = c->cgroup};
 	if (process_spawn(p, &o, &err) < 0) {
 		rpc_reply_error(call, rpc_code_from_errno(-err.status), "exec in %s: %s", c->id,
 				err.msg);

@@ -31,6 +31,7 @@ struct container {
 	Grpc__CreateContainerRequest *req; /* owns the spec, kept for exec'd processes */
 	struct process *init;
 	struct process *execs;
+	char *cgroup; /* its cgroup v2, relative to the guest's cgroup root */
 	bool own_pidns;
 	dev_t pidns_dev;
 	ino_t pidns_ino;

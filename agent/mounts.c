@@ -2,6 +2,7 @@
 #include "mounts.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -54,6 +55,24 @@ static int set_propagation(int rootfd, const Grpc__Mount *m, unsigned long propa
 	return 0;
 }
 
+/* 1 with the guest path of the caller's cgroup when it has no cgroup namespace of its own
+ * (it shares the agent's), 0 when it has one. */
+static int own_cgroup_dir(char *buf, size_t size, struct kata_error *err)
+{
+	struct stat self, agent;
+	if (stat("/proc/self/ns/cgroup", &self) < 0 || stat("/proc/1/ns/cgroup", &agent) < 0)
+		return kata_fail_errno(err, errno, "stat the cgroup namespaces");
+	if (self.st_ino != agent.st_ino || self.st_dev != agent.st_dev)
+		return 0;
+	cleanup_file FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096];
+	if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "0::/", 4) != 0)
+		return kata_fail(err, EIO, "cannot read the cgroup of the container");
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(buf, size, "/sys/fs/cgroup%s", line + 3);
+	return 1;
+}
+
 int mount_spec_entry(int rootfd, const Grpc__Mount *m, struct kata_error *err)
 {
 	const char *dest = m->destination;
@@ -66,6 +85,7 @@ int mount_spec_entry(int rootfd, const Grpc__Mount *m, struct kata_error *err)
 		return kata_fail(err, EINVAL, "mount destination \"%s\" has a \"..\" component",
 				 dest);
 
+	char cgroup_dir[4200];
 	cleanup_mount_options struct mount_options o = {0};
 	int rc = mount_options_parse(m->options, m->n_options, &o);
 	if (rc < 0)
@@ -73,6 +93,19 @@ int mount_spec_entry(int rootfd, const Grpc__Mount *m, struct kata_error *err)
 
 	bool bind = (o.flags & MS_BIND) || (type && strcmp(type, "bind") == 0);
 	enum in_root_kind kind = IN_ROOT_DIR;
+	if (!bind && type && (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)) {
+		/* The guest has only the unified hierarchy, as runc does on cgroup v2 hosts. */
+		type = "cgroup2";
+		rc = own_cgroup_dir(cgroup_dir, sizeof(cgroup_dir), err);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			/* No cgroup namespace: a fresh cgroup2 mount would show the whole guest
+			 * tree, so bind the container's own cgroup instead, as runc does. */
+			source = cgroup_dir;
+			bind = true;
+		}
+	}
 	if (bind) {
 		struct stat st;
 		if (stat(source, &st) < 0)
@@ -81,10 +114,6 @@ int mount_spec_entry(int rootfd, const Grpc__Mount *m, struct kata_error *err)
 			kind = IN_ROOT_FILE;
 		o.flags |= MS_BIND;
 		type = NULL;
-	} else if (type && strcmp(type, "cgroup") == 0) {
-		/* The guest has only the unified hierarchy, as runc does on cgroup v2 hosts. */
-		log_debug("mount \"%s\": type cgroup mounted as cgroup2", dest);
-		type = "cgroup2";
 	}
 
 	cleanup_close int fd = in_root_mkpath(rootfd, dest, kind);

@@ -14,7 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/sched.h> /* struct clone_args */
+
 #include "agent.pb-c.h"
+#include "cgroup.h"
 #include "child.h"
 #include "cleanup.h"
 #include "log.h"
@@ -171,6 +174,7 @@ struct spawn_fds {
 	int devnull;
 	int sync[2], start[2], exec[2];
 	int ns[CHILD_MAX_JOIN_NS], pidns, self_pidns;
+	int cgroup;
 };
 
 static void spawn_fds_close(struct spawn_fds *f)
@@ -229,12 +233,19 @@ static pid_t clone_child(const struct spawn_fds *f, int flags, struct kata_error
 	/* setns(CLONE_NEWPID) only affects children: the agent stays where it is. */
 	if (f->pidns >= 0 && setns(f->pidns, CLONE_NEWPID) < 0)
 		return kata_fail_errno(err, errno, "enter the container's pid namespace");
-	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+	/* Born in its cgroup: nothing runs outside the limits, and a new cgroup namespace is
+	 * rooted at the container's cgroup rather than at the agent's. */
+	struct clone_args args = {
+	    .flags = (uint64_t)(unsigned)flags | (f->cgroup >= 0 ? CLONE_INTO_CGROUP : 0),
+	    .exit_signal = SIGCHLD,
+	    .cgroup = f->cgroup >= 0 ? (uint64_t)f->cgroup : 0,
+	};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	int e = errno;
 	if (pid != 0 && f->pidns >= 0 && setns(f->self_pidns, CLONE_NEWPID) < 0)
 		log_error("cannot return to the agent's pid namespace: %s", strerror(errno));
 	if (pid < 0)
-		return kata_fail_errno(err, e, "clone");
+		return kata_fail_errno(err, e, "clone3");
 	return pid;
 }
 
@@ -263,6 +274,8 @@ int process_spawn(struct process *p, const struct spawn_options *o, struct kata_
 	cfg.exec_fd = f.exec[1];
 	if (o->join_pid > 0 && (rc = open_join_ns(&f, o->join_pid, &cfg, err)) < 0)
 		return rc;
+	if (o->cgroup && (f.cgroup = cgroup_open(o->cgroup)) < 0)
+		return kata_fail_errno(err, -f.cgroup, "open cgroup %s", o->cgroup);
 
 	pid_t pid = clone_child(&f, o->clone_flags, err);
 	if (pid < 0)

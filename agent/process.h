@@ -64,6 +64,7 @@ struct spawn_options {
 	int clone_flags;	      /* CLONE_NEW* to create (container init) */
 	bool setup_rootfs;	      /* container init: mounts and pivot_root */
 	pid_t join_pid;		      /* exec: run in the namespaces of this process */
+	const char *cgroup;	      /* born in this cgroup (cgroup.h path), or NULL */
 };
 
 struct process *process_new(void *owner, const char *exec_id, const struct process_events *ev);

@@ -52,6 +52,11 @@ void rpc_read_stdout(const struct rpc_call *call, const uint8_t *data, size_t le
 void rpc_read_stderr(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_close_stdin(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_tty_win_resize(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_update_container(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_stats_container(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_pause_container(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_resume_container(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_list_processes(const struct rpc_call *call, const uint8_t *data, size_t len);
 
 /* Method tables of the two services. */
 extern const struct rpc_method health_methods[];

@@ -179,7 +179,9 @@ static int build_and_load(scmp_filter_ctx ctx, const Grpc__LinuxSeccomp *s, uint
 int seccomp_apply(const Grpc__LinuxSeccomp *s, struct kata_error *err)
 {
 	uint32_t def;
-	if (parse_action(s->defaultaction, false, 0, &def) < 0)
+	bool has_errno =
+	    s->default_errno_ret_case == GRPC__LINUX_SECCOMP__DEFAULT_ERRNO_RET_DEFAULT_ERRNO_RET;
+	if (parse_action(s->defaultaction, has_errno, s->default_errno_ret, &def) < 0)
 		return kata_fail(err, EINVAL, "unknown seccomp default action \"%s\"",
 				 s->defaultaction);
 	scmp_filter_ctx ctx = seccomp_init(def);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "oci_spec.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 
 #include "cleanup.h"
@@ -62,9 +64,37 @@ static int parse_user(yajl_val proc, Grpc__User **ret, struct kata_error *err)
 			    (uint32_t)YAJL_GET_INTEGER(g);
 		}
 	}
-	if (json_member(u, "umask"))
-		return kata_fail(err, ENOTSUP,
-				 "config.json: process.user.umask is not supported yet");
+	/* Carried in a kata field of grpc.User (oci.proto: umask = 100) and set by the agent just
+	 * before the exec. */
+	if ((rc = json_get_u32(u, "process.user", "umask", false, &user->umask, err)) < 0)
+		return rc;
+	if (rc > 0) {
+		if (user->umask > 0777)
+			return kata_fail(
+			    err, EINVAL,
+			    "config.json: process.user.umask: %#o is not a file mode mask",
+			    user->umask);
+		user->umask_case = GRPC__USER__UMASK_UMASK;
+	}
+	return 0;
+}
+
+/* The names libcap knows are what the agent's libcap can set: check them here, naming the set. */
+static int check_cap_names(const char *set, char **names, size_t n, struct kata_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char lower[64];
+		size_t j;
+		for (j = 0; names[i][j] && j < sizeof(lower) - 1; j++)
+			lower[j] = (char)tolower((unsigned char)names[i][j]);
+		lower[j] = '\0';
+		cap_value_t v;
+		if (strncmp(lower, "cap_", 4) != 0 || names[i][j] || cap_from_name(lower, &v) < 0)
+			return kata_fail(err, EINVAL,
+					 "config.json: process.capabilities.%s: unknown capability "
+					 "\"%s\"",
+					 set, names[i]);
+	}
 	return 0;
 }
 
@@ -90,8 +120,22 @@ static int parse_capabilities(yajl_val proc, Grpc__LinuxCapabilities **ret, stru
 		0 ||
 	    (rc = json_get_strings(c, p, "ambient", &caps->ambient, &caps->n_ambient, err)) < 0)
 		return rc;
+	if ((rc = check_cap_names("bounding", caps->bounding, caps->n_bounding, err)) < 0 ||
+	    (rc = check_cap_names("effective", caps->effective, caps->n_effective, err)) < 0 ||
+	    (rc = check_cap_names("inheritable", caps->inheritable, caps->n_inheritable, err)) <
+		0 ||
+	    (rc = check_cap_names("permitted", caps->permitted, caps->n_permitted, err)) < 0 ||
+	    (rc = check_cap_names("ambient", caps->ambient, caps->n_ambient, err)) < 0)
+		return rc;
 	return 0;
 }
+
+static const char *const rlimit_types[] = {
+    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",	   "RLIMIT_DATA",
+    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",	   "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",	   "RLIMIT_RSS",
+    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+};
 
 static int parse_rlimits(yajl_val proc, Grpc__Process *p, struct kata_error *err)
 {
@@ -115,6 +159,24 @@ static int parse_rlimits(yajl_val proc, Grpc__Process *p, struct kata_error *err
 		    (rc = json_get_u64(r, "process.rlimits[]", "hard", true, &l->hard, err)) < 0 ||
 		    (rc = json_get_u64(r, "process.rlimits[]", "soft", true, &l->soft, err)) < 0)
 			return rc;
+		bool known = false;
+		for (size_t t = 0; t < sizeof(rlimit_types) / sizeof(*rlimit_types); t++)
+			known |= !strcmp(l->type, rlimit_types[t]);
+		if (!known)
+			return kata_fail(err, EINVAL,
+					 "config.json: process.rlimits: unknown rlimit type \"%s\"",
+					 l->type);
+		if (l->soft > l->hard)
+			return kata_fail(
+			    err, EINVAL,
+			    "config.json: process.rlimits: %s soft limit %llu is above "
+			    "the hard limit %llu",
+			    l->type, (unsigned long long)l->soft, (unsigned long long)l->hard);
+		for (size_t j = 0; j + 1 < p->n_rlimits; j++)
+			if (!strcmp(p->rlimits[j]->type, l->type))
+				return kata_fail(err, EINVAL,
+						 "config.json: process.rlimits: %s is listed twice",
+						 l->type);
 	}
 	return 0;
 }

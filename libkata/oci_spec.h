@@ -29,12 +29,18 @@ struct oci_spec *oci_spec_free(struct oci_spec *s);
 /* Internal: the linux section (oci_spec_linux.c). */
 #include <yajl/yajl_tree.h>
 int oci_parse_linux(yajl_val linux, Grpc__Linux **ret, struct kata_error *err);
+/* linux.seccomp (oci_spec_seccomp.c) and linux.resources (oci_spec_resources.c); absent: 0 and
+ * *ret untouched. */
+int oci_parse_seccomp(yajl_val linux, Grpc__LinuxSeccomp **ret, struct kata_error *err);
+int oci_parse_resources(yajl_val linux, Grpc__LinuxResources **ret, struct kata_error *err);
 
 /* Internal: allocation helpers shared by the parser files. */
 void *oci_alloc(size_t size, const void *init);
-#define OCI_NEW(type, INIT)                                                                        \
+/* Variadic so that an INIT macro passed through another macro (its braces hold commas) still
+ * arrives as one initializer. */
+#define OCI_NEW(type, ...)                                                                         \
 	({                                                                                         \
-		static const type _init = INIT;                                                    \
+		static const type _init = __VA_ARGS__;                                             \
 		(type *)oci_alloc(sizeof(type), &_init);                                           \
 	})
 

@@ -74,8 +74,41 @@ static int parse_devices(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
 	int rc = json_expect_array(dv, "linux", "devices", err);
 	if (rc < 0 || !dv || !dv->u.array.len)
 		return rc;
-	/* Devices come from the guest, not the host: not wired up yet. */
-	return kata_fail(err, ENOTSUP, "config.json: linux.devices is not supported yet");
+	l->devices = calloc(dv->u.array.len, sizeof(*l->devices));
+	if (!l->devices)
+		return nomem(err);
+	const char *p = "linux.devices[]";
+	/* The agent creates these nodes in the container's /dev; they reach the guest's
+	 * drivers, never the host's. */
+	for (size_t i = 0; i < dv->u.array.len; i++) {
+		yajl_val e = dv->u.array.values[i];
+		if ((rc = json_expect_object(e, "linux", "devices[]", err)) < 0)
+			return rc;
+		Grpc__LinuxDevice *d = OCI_NEW(Grpc__LinuxDevice, GRPC__LINUX_DEVICE__INIT);
+		if (!d)
+			return nomem(err);
+		l->devices[l->n_devices++] = d;
+		if ((rc = json_get_string(e, p, "path", true, &d->path, err)) < 0 ||
+		    (rc = json_get_string(e, p, "type", true, &d->type, err)) < 0 ||
+		    (rc = json_get_i64(e, p, "major", &d->major, err)) < 0 ||
+		    (rc = json_get_i64(e, p, "minor", &d->minor, err)) < 0 ||
+		    (rc = json_get_u32(e, p, "fileMode", false, &d->filemode, err)) < 0 ||
+		    (rc = json_get_u32(e, p, "uid", false, &d->uid, err)) < 0 ||
+		    (rc = json_get_u32(e, p, "gid", false, &d->gid, err)) < 0)
+			return rc;
+		if (d->path[0] != '/')
+			return kata_fail(err, EINVAL,
+					 "config.json: linux.devices: path \"%s\" is not absolute",
+					 d->path);
+		if (strcmp(d->type, "c") && strcmp(d->type, "u") && strcmp(d->type, "b") &&
+		    strcmp(d->type, "p"))
+			return kata_fail(
+			    err, EINVAL,
+			    "config.json: linux.devices: %s: type \"%s\" is not c, u, b "
+			    "or p",
+			    d->path, d->type);
+	}
+	return 0;
 }
 
 static int parse_sysctl(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
@@ -84,28 +117,25 @@ static int parse_sysctl(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
 	int rc = json_expect_object(sc, "linux", "sysctl", err);
 	if (rc < 0 || !sc || !sc->u.object.len)
 		return rc;
-	return kata_fail(err, ENOTSUP, "config.json: linux.sysctl is not supported yet");
-}
-
-/* Resource limits are applied in the guest (not yet): refuse rather than ignore them. */
-static int check_resources(yajl_val lx, struct kata_error *err)
-{
-	yajl_val res = json_member(lx, "resources");
-	int rc = json_expect_object(res, "linux", "resources", err);
-	if (rc < 0 || !res)
-		return rc;
-	for (size_t i = 0; i < res->u.object.len; i++) {
-		const char *key = res->u.object.keys[i];
-		yajl_val v = res->u.object.values[i];
-		/* Device rules guard host device nodes; the container sees only the guest's
-		 * default devices, which every runc default rule set allows. */
-		if (!strcmp(key, "devices") || YAJL_IS_NULL(v))
-			continue;
-		if ((YAJL_IS_OBJECT(v) && v->u.object.len == 0) ||
-		    (YAJL_IS_ARRAY(v) && v->u.array.len == 0))
-			continue;
-		return kata_fail(err, ENOTSUP,
-				 "config.json: linux.resources.%s is not supported yet", key);
+	l->sysctl = calloc(sc->u.object.len, sizeof(*l->sysctl));
+	if (!l->sysctl)
+		return nomem(err);
+	for (size_t i = 0; i < sc->u.object.len; i++) {
+		const char *key = sc->u.object.keys[i];
+		yajl_val v = sc->u.object.values[i];
+		if (!YAJL_IS_STRING(v))
+			return kata_fail(err, EINVAL,
+					 "config.json: linux.sysctl.%s: expected a string", key);
+		if (!*key || strstr(key, "..") || strchr(key, '/'))
+			return kata_fail(err, EINVAL, "config.json: linux.sysctl: bad name \"%s\"",
+					 key);
+		Grpc__Linux__SysctlEntry *e =
+		    OCI_NEW(Grpc__Linux__SysctlEntry, GRPC__LINUX__SYSCTL_ENTRY__INIT);
+		if (!e)
+			return nomem(err);
+		l->sysctl[l->n_sysctl++] = e;
+		if (!(e->key = strdup(key)) || !(e->value = strdup(v->u.string)))
+			return nomem(err);
 	}
 	return 0;
 }
@@ -133,11 +163,16 @@ int oci_parse_linux(yajl_val lx, Grpc__Linux **ret, struct kata_error *err)
 	*ret = l;
 	int rc;
 	if ((rc = parse_namespaces(lx, l, err)) < 0 || (rc = parse_devices(lx, l, err)) < 0 ||
-	    (rc = parse_sysctl(lx, l, err)) < 0 || (rc = check_resources(lx, err)) < 0 ||
+	    (rc = parse_sysctl(lx, l, err)) < 0 ||
+	    (rc = oci_parse_resources(lx, &l->resources, err)) < 0 ||
+	    (rc = oci_parse_seccomp(lx, &l->seccomp, err)) < 0 ||
 	    (rc = parse_paths(lx, l, err)) < 0)
 		return rc;
-	if (json_member(lx, "seccomp"))
-		return kata_fail(err, ENOTSUP, "config.json: linux.seccomp is not supported yet");
+	if (json_member(lx, "intelRdt"))
+		return kata_fail(err, ENOTSUP, "config.json: linux.intelRdt is not supported yet");
+	if (json_member(lx, "personality"))
+		return kata_fail(err, ENOTSUP,
+				 "config.json: linux.personality is not supported yet");
 	yajl_val um = json_member(lx, "uidMappings"), gm = json_member(lx, "gidMappings");
 	if ((um && YAJL_IS_ARRAY(um) && um->u.array.len) ||
 	    (gm && YAJL_IS_ARRAY(gm) && gm->u.array.len))

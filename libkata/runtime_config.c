@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "oci.pb-c.h"
 
 static int find_guest_file(const char *env, const char *name, char out[PATH_MAX],
 			   struct kata_error *err)
@@ -65,4 +66,25 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 	cfg->memory_mib = env_uint("KATA_MEMORY_MIB", 256);
 	cfg->boot_timeout_ms = (int)env_uint("KATA_BOOT_TIMEOUT_MS", 60000);
 	return 0;
+}
+
+void runtime_config_size_for(struct runtime_config *cfg, const Grpc__LinuxResources *r,
+			     unsigned host_cpus)
+{
+	if (!r)
+		return;
+	const uint64_t mib = 1 << 20;
+	if (r->memory && r->memory->limit > 0) {
+		uint64_t add = ((uint64_t)r->memory->limit + mib - 1) / mib;
+		/* Bounded like KATA_MEMORY_MIB: a limit beyond 1 TiB is not a VM size. */
+		cfg->memory_mib = add > (1u << 20) ? cfg->memory_mib + (1u << 20)
+						   : cfg->memory_mib + (unsigned)add;
+	}
+	if (r->cpu && r->cpu->quota > 0 && r->cpu->period > 0) {
+		uint64_t add = ((uint64_t)r->cpu->quota + r->cpu->period - 1) / r->cpu->period;
+		uint64_t want = cfg->vcpus + add;
+		if (host_cpus && want > host_cpus)
+			want = host_cpus > cfg->vcpus ? host_cpus : cfg->vcpus;
+		cfg->vcpus = (unsigned)want;
+	}
 }

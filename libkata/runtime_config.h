@@ -6,6 +6,7 @@
 #include <limits.h>
 
 #include "kata.h"
+#include "oci.pb-c.h"
 
 struct runtime_config {
 	char qemu[PATH_MAX];
@@ -22,5 +23,13 @@ struct runtime_config {
  * <dir>/guest/, install: <prefix>/share/kata/).
  */
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err);
+
+/*
+ * Sizes the VM for the container's limits, as Kata does: the memory limit (rounded up to MiB)
+ * is added to the default memory, and ceil(quota/period) vCPUs to the default vCPUs (capped at
+ * host_cpus), so the workload gets what its limits allow on top of what the guest needs.
+ */
+void runtime_config_size_for(struct runtime_config *cfg, const Grpc__LinuxResources *r,
+			     unsigned host_cpus);
 
 #endif

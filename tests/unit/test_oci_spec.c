@@ -127,7 +127,7 @@ static void test_errors_name_the_field(void **state)
 		     "destination \"rel\" is not absolute");
 	expect_error("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{"
 		     "\"args\":[\"sh\"],\"cwd\":\"/\"},\"linux\":{\"seccomp\":{}}}",
-		     "linux.seccomp is not supported yet");
+		     "linux.seccomp.defaultAction is required");
 }
 
 static void test_ids_and_signals(void **state)
