@@ -14,6 +14,28 @@ int cmd_state(struct kata_context *ctx, int argc, char **argv, struct kata_error
 int cmd_kill(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_delete(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_run(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_exec(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_ps(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_list(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_spec(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_features(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_pause(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_resume(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_update(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_events(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_checkpoint(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_restore(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_check(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_env(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_version(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+
+/* Prints `kata version`'s text (also for --version). */
+void cmd_print_version(void);
+
+/* Parses flags that take no value (long names in `names`, short letters in `shorts`, both in
+ * the same order) into bools; returns optind or a negative errno naming the unknown flag. */
+int cmd_parse_bool_flags(int argc, char **argv, const char *command, const char *const *names,
+			 const char *shorts, bool *values, struct kata_error *err);
 
 /* Fills err with errnum and a message; returns -errnum. */
 int cmd_error(struct kata_error *err, int errnum, const char *fmt, ...)

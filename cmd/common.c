@@ -83,3 +83,26 @@ int cmd_parse_create_flags(int argc, char **argv, const char *command, bool allo
 	}
 	return optind;
 }
+
+int cmd_parse_bool_flags(int argc, char **argv, const char *command, const char *const *names,
+			 const char *shorts, bool *values, struct kata_error *err)
+{
+	struct option options[16] = {{0}};
+	size_t n = 0;
+	while (names[n] && n < 15) {
+		options[n] = (struct option){names[n], no_argument, NULL, shorts[n]};
+		n++;
+	}
+	char optstring[20] = "+";
+	strncat(optstring, shorts, sizeof(optstring) - 2);
+	int c;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, optstring, options, NULL)) != -1) {
+		const char *hit = c > 0 ? strchr(shorts, c) : NULL;
+		if (!hit)
+			return cmd_error(err, EINVAL, "%s: unknown flag \"%s\"", command,
+					 argv[optind - 1]);
+		values[hit - shorts] = true;
+	}
+	return optind;
+}

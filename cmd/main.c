@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -19,6 +20,20 @@ static const struct {
     {"kill", cmd_kill, "send a signal to the container's workload"},
     {"delete", cmd_delete, "delete a container and everything it holds"},
     {"run", cmd_run, "create and start a container, wait for it, delete it"},
+    {"exec", cmd_exec, "run a new process in a running container"},
+    {"ps", cmd_ps, "list the processes of a container"},
+    {"list", cmd_list, "list the containers under the root"},
+    {"pause", cmd_pause, "freeze every process of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
+    {"update", cmd_update, "change a container's resource limits"},
+    {"events", cmd_events, "print a container's statistics as events"},
+    {"spec", cmd_spec, "write a default config.json"},
+    {"features", cmd_features, "print the OCI features this runtime supports"},
+    {"checkpoint", cmd_checkpoint, "not supported: checkpoint a container"},
+    {"restore", cmd_restore, "not supported: restore a container"},
+    {"check", cmd_check, "check whether this host can run kata"},
+    {"env", cmd_env, "print the resolved runtime configuration"},
+    {"version", cmd_version, "print the version and compiled-in features"},
 };
 
 static void usage(FILE *out)
@@ -26,7 +41,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: kata [global options] command [command options] [arguments...]\n\n"
 		     "kata runs every OCI container in its own QEMU micro-VM.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nglobal options:\n"
 		     "  --root DIR          state directory (default /run/kata)\n"
 		     "  --log FILE          log file (default: none)\n"
@@ -66,6 +81,7 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
+	static char cwd[4096], abs_log[8192];
 	int c;
 	/* "+": stop at the command name; its own flags follow it. */
 	while ((c = getopt_long_only(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -75,6 +91,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LOG:
 			ctx.log_path = optarg;
+			/* The monitor outlives us in another directory: keep the path absolute. */
+			if (optarg[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+			    snprintf(abs_log, sizeof(abs_log), "%s/%s", cwd, optarg) <
+				    (int)sizeof(abs_log))
+				ctx.log_path = abs_log;
 			break;
 		case OPT_LOG_FORMAT:
 			if (!strcmp(optarg, "json"))
@@ -97,8 +118,7 @@ int main(int argc, char **argv)
 				return fail_usage("rootless mode is not supported");
 			break;
 		case 'v':
-			printf("kata version %s\ncommit: %s\nspec: 1.0.2\n", kata_version(),
-			       KATA_COMMIT);
+			cmd_print_version();
 			return 0;
 		case 'h':
 			usage(stdout);

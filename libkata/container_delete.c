@@ -67,7 +67,7 @@ int kata_container_delete(const struct kata_context *ctx, const char *id, bool f
 	rc = state_read(dir, &st, err);
 	if (rc < 0)
 		return rc;
-	if (!strcmp(st.status, "running") && !force) {
+	if ((!strcmp(st.status, "running") || !strcmp(st.status, "paused")) && !force) {
 		rc = kata_fail(err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
 			       st.status);
 		container_state_clear(&st);

@@ -63,7 +63,8 @@ int kata_container_kill(const struct kata_context *ctx, const char *id, int sig,
 	int rc = container_load(ctx, id, dir, &st, err);
 	if (rc < 0)
 		return rc;
-	bool live = !strcmp(st.status, "created") || !strcmp(st.status, "running");
+	bool live = !strcmp(st.status, "created") || !strcmp(st.status, "running") ||
+		    !strcmp(st.status, "paused");
 	container_state_clear(&st);
 	if (!live)
 		return kata_fail(err, ESRCH, "container not running");

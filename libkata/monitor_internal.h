@@ -4,16 +4,31 @@
 #define KATA_MONITOR_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <termios.h>
 
 #include "agent_client.h"
+#include "control.h"
 #include "hypervisor.h"
 #include "monitor.h"
 
 #define GUEST_SHARED_DIR "/run/kata-containers/shared/containers"
 #define STDIO_CHUNK	 (64 * 1024)
 
-enum monitor_tag { TAG_AGENT = 1, TAG_CONTROL, TAG_SIGNAL, TAG_STDIN };
+enum monitor_tag {
+	TAG_AGENT = 1,
+	TAG_CONTROL,
+	TAG_SIGNAL,
+	TAG_STDIN,
+	TAG_EXEC_CONN,
+	TAG_EXEC_STDIN
+};
+
+/* Exec sessions register with epoll as data.u64 = (session number << 32) | tag; the low half
+ * (data.u32 on this little-endian ABI) is the tag for every registration. */
+#define MONITOR_EPOLL_DATA(no, tag) (((uint64_t)(no) << 32) | (uint32_t)(tag))
+
+struct exec_session;
 
 struct monitor {
 	struct monitor_args *args;
@@ -36,12 +51,30 @@ struct monitor {
 	int exit_status;	  /* -1 while the workload runs */
 	long long drain_deadline; /* after exit, how long to wait for output EOF */
 	bool vm_gone;
+	bool paused; /* the VM's vCPUs are stopped (QMP stop) */
+
+	struct exec_session *execs; /* monitor_exec.c */
+	uint32_t next_exec;
 };
 
 /* monitor_loop.c */
 int monitor_loop(struct monitor *m);
 void monitor_forward_signal(struct monitor *m, int sig);
 long long monitor_now_ms(void);
+
+/* monitor_control.c: the control socket's requests. */
+void monitor_control_accept(struct monitor *m);
+int monitor_signal_workload(struct monitor *m, int sig, bool all, agent_reply_fn fn, void *data);
+
+/* monitor_exec.c: processes started by `kata exec`, one session per control connection. */
+void monitor_exec_begin(struct monitor *m, int conn, const struct control_request *req,
+			const char *payload, int fds[CONTROL_MAX_FDS]);
+void monitor_exec_on_event(struct monitor *m, uint64_t data);
+/* Work that does not wait for an fd (always-ready stdin, drain deadlines); returns the epoll
+ * timeout it needs (-1: none). */
+int monitor_exec_tick(struct monitor *m);
+/* The workload is gone: every session gets its final reply. */
+void monitor_exec_shutdown(struct monitor *m);
 
 /* monitor_stdio.c */
 int monitor_stdio_setup(struct monitor *m, struct kata_error *err);

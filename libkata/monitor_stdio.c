@@ -15,36 +15,10 @@
 
 #include "agent.pb-c.h"
 #include "cleanup.h"
+#include "console.h"
 #include "error.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
-
-/* Hands the pty master to whoever listens on the console socket (runc's protocol: the fd
- * travels as SCM_RIGHTS, the payload is the pty's name). */
-static int send_console(const char *path, int master, const char *name, struct kata_error *err)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path) >=
-	    (int)sizeof(addr.sun_path))
-		return kata_fail(err, ENAMETOOLONG, "console socket path \"%s\" is too long", path);
-	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return kata_fail_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return kata_fail_errno(err, errno, "connect to console socket \"%s\"", path);
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
-		return kata_fail_errno(err, errno, "send the console to \"%s\"", path);
-	return 0;
-}
 
 static int make_raw(int fd, struct termios *saved)
 {
@@ -59,27 +33,16 @@ static int make_raw(int fd, struct termios *saved)
 
 static int setup_console_socket(struct monitor *m, struct kata_error *err)
 {
-	cleanup_close int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-		return kata_fail_errno(err, errno, "allocate a pty");
-	char name[128];
-	if (ptsname_r(master, name, sizeof(name)) != 0)
-		return kata_fail_errno(err, errno, "ptsname");
-	cleanup_close int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return kata_fail_errno(err, errno, "open %s", name);
-	/* The guest's pty does echo and line editing; the host's must pass bytes untouched. */
-	int rc = make_raw(slave, NULL);
-	if (rc < 0)
-		return kata_fail_errno(err, -rc, "set %s raw", name);
-	rc = send_console(m->args->console_socket, master, name, err);
+	int master, slave;
+	int rc = console_open_pty(m->args->console_socket, &master, &slave, err);
 	if (rc < 0)
 		return rc;
+	/* Our copy of the master is not needed: the receiver holds it now. */
+	close(master);
 	/* As controlling terminal, its resizes reach the monitor as SIGWINCH. */
 	ioctl(slave, TIOCSCTTY, 0);
 	m->in_fd = slave;
 	m->out_fd = fcntl(slave, F_DUPFD_CLOEXEC, 3);
-	slave = -1;
 	return 0;
 }
 
@@ -192,7 +155,7 @@ static void set_stdin_watch(struct monitor *m, bool on)
 {
 	if (!m->in_registered)
 		return;
-	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u32 = TAG_STDIN};
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u64 = TAG_STDIN};
 	epoll_ctl(m->epfd, EPOLL_CTL_MOD, m->in_fd, &ev);
 }
 
@@ -218,7 +181,7 @@ void monitor_stdio_on_start(struct monitor *m)
 		close_stdin(m);
 		return;
 	}
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TAG_STDIN};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_STDIN};
 	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->in_fd, &ev) == 0)
 		m->in_registered = true;
 	else if (errno == EPERM)

@@ -112,6 +112,117 @@ KATA_PUBLIC void kata_log_message(const struct kata_context *ctx, const char *le
 /* The library version string. */
 KATA_PUBLIC const char *kata_version(void);
 
+/* ---- runc's other commands --------------------------------------------------------------- */
+
+/* Options of exec, mirroring runc exec's flags. Unset fields take the container's config. */
+struct kata_exec_options {
+	const char *process_path; /* a process.json to run instead of args and the flags below */
+	const char *const *args;  /* the command and its arguments */
+	size_t n_args;
+	bool tty;		    /* give the process a pty */
+	const char *console_socket; /* with detach and tty: receives the pty master */
+	bool detach;		    /* return once started; a stand-in process waits for it */
+	const char *pid_file;	    /* detach: where the stand-in's pid is written */
+	const char *cwd;
+	const char *const *env; /* KEY=VALUE entries added to (or replacing) the config's */
+	size_t n_env;
+	const char *user; /* uid[:gid] */
+	const char *const *additional_gids;
+	size_t n_additional_gids;
+	const char *const *caps; /* capabilities added to the config's (CAP_...) */
+	size_t n_caps;
+	bool no_new_privs;
+	const char *process_label; /* SELinux label */
+	const char *apparmor;	   /* AppArmor profile */
+	int preserve_fds;	   /* must be 0: host fds cannot cross into the VM */
+};
+
+/* Runs a new process in a running container. In the foreground it relays stdio and signals
+ * and stores the exit status (128+signal if killed) in *ret_status; with opts->detach it
+ * returns once the process started, leaving a stand-in process (a child of the caller, to
+ * reap) that forwards signals to the process and exits with its status. */
+KATA_PUBLIC int kata_container_exec(const struct kata_context *ctx, const char *id,
+				    const struct kata_exec_options *opts, int *ret_status,
+				    struct kata_error *err);
+
+/* Freezes every process of a running container (its VM's vCPUs stop); status "paused". */
+KATA_PUBLIC int kata_container_pause(const struct kata_context *ctx, const char *id,
+				     struct kata_error *err);
+
+/* Thaws a paused container; status "running" again. */
+KATA_PUBLIC int kata_container_resume(const struct kata_context *ctx, const char *id,
+				      struct kata_error *err);
+
+/* The container's processes as the guest lists them: format "json" (a JSON array of pids)
+ * or "table" (ps-like text); *ret_out is malloc'ed and NUL-terminated. */
+KATA_PUBLIC int kata_container_ps(const struct kata_context *ctx, const char *id,
+				  const char *format, char **ret_out, struct kata_error *err);
+
+/* Options of update: runc's flags as given on the command line (NULL: unchanged). */
+struct kata_update_options {
+	const char *resources_path; /* an OCI linux.resources JSON file; "-": stdin */
+	const char *memory, *memory_swap, *memory_reservation;
+	const char *cpu_quota, *cpu_period, *cpu_shares, *cpuset_cpus, *cpuset_mems;
+	const char *pids_limit, *blkio_weight;
+};
+
+/* Changes the cgroup limits of a running container; a malformed value fails naming it. */
+KATA_PUBLIC int kata_container_update(const struct kata_context *ctx, const char *id,
+				      const struct kata_update_options *opts,
+				      struct kata_error *err);
+
+/* Called with each event as one line of runc's event JSON; a negative return stops. */
+typedef int (*kata_event_fn)(const char *json, void *data);
+
+/* Reports the container's statistics as runc's "stats" events: once when interval_ms is 0,
+ * else every interval_ms until the container stops. */
+KATA_PUBLIC int kata_container_events(const struct kata_context *ctx, const char *id,
+				      int interval_ms, kata_event_fn fn, void *data,
+				      struct kata_error *err);
+
+/* The states of every container under ctx's root (sorted by id); free with
+ * kata_state_list_free. */
+KATA_PUBLIC int kata_container_list(const struct kata_context *ctx, struct kata_state **ret,
+				    size_t *ret_n, struct kata_error *err);
+
+/* Releases what kata_container_list returned. */
+KATA_PUBLIC void kata_state_list_free(struct kata_state *states, size_t n);
+
+/* Writes a default config.json into `bundle` (refused if one exists); `rootless` is refused. */
+KATA_PUBLIC int kata_spec_write(const char *bundle, bool rootless, struct kata_error *err);
+
+/* The OCI runtime features document (runtime-spec features.md) as JSON, malloc'ed. */
+KATA_PUBLIC int kata_features_json(char **ret_json, struct kata_error *err);
+
+/* One host check of `kata check`. */
+struct kata_check_item {
+	char name[64];
+	bool ok;
+	char detail[512];
+};
+
+/* Checks whether this host can run kata: fills *ret (malloc'ed, *ret_n items) and returns the
+ * number of failed checks. */
+KATA_PUBLIC int kata_host_check(struct kata_check_item **ret, size_t *ret_n,
+				struct kata_error *err);
+
+/* The resolved runtime configuration (QEMU, guest image, memory, vCPUs, accelerator,
+ * channel) as JSON, malloc'ed. */
+KATA_PUBLIC int kata_env_json(const struct kata_context *ctx, char **ret_json,
+			      struct kata_error *err);
+
+/* Build facts for `kata version`: the git commit, the OCI spec version, and the compiled-in
+ * features as crun prints them ("+SECCOMP +CAP ..."). */
+KATA_PUBLIC const char *kata_commit(void);
+KATA_PUBLIC const char *kata_spec_version(void);
+KATA_PUBLIC const char *kata_build_features(void);
+
+/* Checkpoint and restore need CRIU inside a VM: always -ENOTSUP with a message. */
+KATA_PUBLIC int kata_container_checkpoint(const struct kata_context *ctx, const char *id,
+					  struct kata_error *err);
+KATA_PUBLIC int kata_container_restore(const struct kata_context *ctx, const char *id,
+				       struct kata_error *err);
+
 #ifdef __cplusplus
 }
 #endif
