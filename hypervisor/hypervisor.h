@@ -16,6 +16,7 @@ enum vm_accel { VM_ACCEL_AUTO = 0, VM_ACCEL_KVM, VM_ACCEL_TCG };
 
 struct vm_config {
 	const char *qemu_path;	   /* NULL: /usr/bin/qemu-system-x86_64 */
+	const char *name;	   /* guest name shown by ps (-name); NULL: "kata" */
 	const char *kernel;	   /* PVH-bootable vmlinux */
 	const char *initrd;	   /* initramfs with the agent as /init */
 	const char *kernel_params; /* appended to the built-in command line, or NULL */

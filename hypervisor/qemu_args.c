@@ -62,7 +62,6 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 	/* clang-format off */
 	const char *fixed[] = {
 		cfg->qemu_path ? cfg->qemu_path : QEMU_DEFAULT_PATH,
-		"-name", "kata",
 		"-M", MACHINE,
 		"-accel", kvm ? "kvm" : TCG_ACCEL,
 		"-cpu", kvm ? "host" : TCG_CPU,
@@ -76,6 +75,9 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (strv_add(argv, fixed[i]) < 0)
 			goto nomem;
+	if (strv_add(argv, "-name") < 0 ||
+	    add_escaped_opt(argv, "", cfg->name ? cfg->name : "kata", "") < 0)
+		goto nomem;
 	if (strv_add(argv, "-m") < 0 ||
 	    strv_addf(argv, "%uM", cfg->memory_mib ? cfg->memory_mib : 256) < 0 ||
 	    strv_add(argv, "-smp") < 0 || strv_addf(argv, "%u", cfg->vcpus ? cfg->vcpus : 1) < 0)

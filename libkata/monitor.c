@@ -23,6 +23,7 @@
 #include "control.h"
 #include "log.h"
 #include "runtime_config.h"
+#include "share_mounts.h"
 #include "state.h"
 
 static void report(int fd, int status, pid_t pid, const char *msg)
@@ -146,25 +147,34 @@ static int boot(struct monitor *m, struct kata_error *err)
 	struct runtime_config rc_cfg;
 	int rc;
 	if ((rc = runtime_config_load(&rc_cfg, err)) < 0 ||
-	    (rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0)
+	    (rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
+	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
 		return rc;
+	const Grpc__Linux *lx = a->spec->spec->linux;
+	runtime_config_size_for(&rc_cfg, lx ? lx->resources : NULL,
+				(unsigned)sysconf(_SC_NPROCESSORS_ONLN));
 
-	char shared[PATH_MAX];
-	snprintf(shared, sizeof(shared), "%s/shared", a->dir);
+	/* QEMU's sockets are named relative to the state directory, its cwd and ours: a deep
+	 * --root would otherwise overflow the 108 bytes of a unix socket path. */
+	if (chdir(a->dir) < 0)
+		return kata_fail_errno(err, errno, "chdir %s", a->dir);
+	char name[PATH_MAX + 8];
+	snprintf(name, sizeof(name), "kata:%s", a->dir);
 	struct vm_config cfg = {
 	    .qemu_path = rc_cfg.qemu,
+	    .name = name,
 	    .kernel = rc_cfg.kernel,
 	    .initrd = rc_cfg.initrd,
 	    .vcpus = rc_cfg.vcpus,
 	    .memory_mib = rc_cfg.memory_mib,
-	    .run_dir = a->dir,
-	    .shared_dir = shared,
+	    .run_dir = ".",
+	    .shared_dir = "shared",
 	    .cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
 	    .debug = m->ctx->debug,
 	};
 	mkdir_p(cfg.cache_dir, 0700);
 	const char *why = NULL;
-	if ((rc = channel_prepare(&cfg.channel, a->dir, -1, &why, err)) < 0)
+	if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
 		return rc;
 	kata_debug(m->ctx, "%s: agent channel: %s (%s)", a->id, channel_kind_name(cfg.channel.kind),
 		   why ? why : "");

@@ -8,7 +8,7 @@ setup() { setup_kata; }
 teardown() { teardown_kata; }
 
 qemu_pid_of() {
-	pgrep -f -- "qemu-system.*$ROOT/$1/" | head -1
+	pgrep -f -- "qemu-system.* kata:$ROOT/$1( |$)" | head -1
 }
 
 @test "faults: QEMU killed with SIGKILL -> stopped with status 255, delete cleans up" {

@@ -18,9 +18,9 @@ teardown_kata() {
 		[ -d "$ROOT/$id" ] && "$KATA_BIN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
 	done
 	local leftover
-	leftover=$(pgrep -af -- "$ROOT/" || true)
+	leftover=$(pgrep -af -- "$ROOT( |/|$)" || true)
 	if [ -n "$leftover" ]; then
-		pkill -9 -f -- "$ROOT/" || true
+		pkill -9 -f -- "$ROOT( |/|$)" || true
 		rm -rf "$ROOT" "$BUNDLE"
 		echo "processes left behind: $leftover" >&3
 		return 1
@@ -125,5 +125,84 @@ wait_for_line() {
 		sleep 0.1
 	done
 	echo "expected a line [$3] in $1, got: [$(cat "$1" 2>/dev/null)]" >&2
+	return 1
+}
+
+# --- spec areas seen from inside the container (issue 3: process, mounts, security, resources,
+# devices) ---------------------------------------------------------------------------------------
+
+# add_mount JSON: appends one mount object to the bundle's mounts.
+add_mount() {
+	set_config --argjson m "$1" '.mounts += [$m]'
+}
+
+# The cgroup2 filesystem at /sys/fs/cgroup in the container, read-only as runc's default spec.
+add_cgroup_mount() {
+	add_mount '{"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["nosuid","noexec","nodev","relatime","ro"]}'
+}
+
+# run_in_container CMD...: `kata run` of `sh -c CMD` with this test's bundle; sets $status,
+# $output and $lines like bats' run (stderr merged).
+run_in_container() {
+	set_args sh -c "$1"
+	run kata run --bundle "$BUNDLE" "${2:-c1}"
+}
+
+# expect_line LINE: the last `run` printed exactly this line.
+expect_line() {
+	if ! printf '%s\n' "$output" | grep -qxF -- "$1"; then
+		echo "expected a line [$1] in the output, got: [$output]" >&2
+		return 1
+	fi
+}
+
+# expect_output_contains TEXT: the last `run` printed TEXT somewhere.
+expect_output_contains() {
+	if [[ "$output" != *"$1"* ]]; then
+		echo "expected output containing [$1], got: [$output]" >&2
+		return 1
+	fi
+}
+
+# --- runc's command line (issue 4: exec, ps, list, pause, update, events, ...) ----------------
+
+# start_sleeper ID: creates and starts container ID whose workload waits (TERM ends it).
+start_sleeper() {
+	set_args sh -c 'trap "exit 0" TERM; sleep 600 & wait'
+	kata create --bundle "$BUNDLE" "$1" </dev/null
+	kata start "$1"
+}
+
+# exec_detached_status PIDFILE KATA-ARGS...: runs kata (this test's root) with KATA-ARGS, which
+# must include `exec --detach --pid-file PIDFILE`, under a child subreaper (as conmon and
+# containerd's shim are), then waits for the stand-in in PIDFILE and prints its exit status.
+# With SIGNAL_STANDIN=SIG set, sends SIG to the stand-in first.
+exec_detached_status() {
+	local pidfile=$1
+	shift
+	python3 - "$pidfile" "$KATA_BIN" --root "$ROOT" "$@" <<'PY'
+import ctypes, os, signal, subprocess, sys, time
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+rc = subprocess.call(sys.argv[2:], stdin=subprocess.DEVNULL)
+if rc != 0:
+    print("kata exited %d" % rc)
+    sys.exit(1)
+pid = int(open(sys.argv[1]).read())
+sig = os.environ.get("SIGNAL_STANDIN")
+if sig:
+    time.sleep(0.5)
+    os.kill(pid, getattr(signal, sig))
+_, st = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(st) if os.WIFEXITED(st) else "killed by %d" % os.WTERMSIG(st))
+PY
+}
+
+# start_recvtty SOCKET OUT: a console-socket receiver in the background ($RECV_PID).
+start_recvtty() {
+	"$KATA_BUILD/tests/recvtty" "$1" </dev/null >"$2" &
+	RECV_PID=$!
+	local i
+	for i in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done
+	echo "recvtty did not listen on $1" >&2
 	return 1
 }

@@ -19,7 +19,7 @@ teardown() { teardown_kata; }
 	pid=$(echo "$output" | jq -r .pid)
 	expect_eq "$pid" "$(cat "$BATS_TEST_TMPDIR/pid")" "pid-file"
 	kill -0 "$pid"
-	pgrep -f -- "$ROOT/c1/" >/dev/null   # its QEMU runs
+	pgrep -f -- "qemu-system.* kata:$ROOT/c1( |$)" >/dev/null   # its QEMU runs
 
 	kata start c1
 	expect_eq running "$(state_status c1)" "status after start"
@@ -32,7 +32,7 @@ teardown() { teardown_kata; }
 	run kata state c1
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'does not exist'* ]]
-	run pgrep -f -- "$ROOT/c1/"
+	run pgrep -f -- "qemu-system.* kata:$ROOT/c1( |$)"
 	[ "$status" -ne 0 ]
 	expect_root_empty
 }
