@@ -8,7 +8,8 @@ pkgs=(
 	libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats
 	qemu-system-x86 busybox-static cpio
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils
-	iproute2 procps util-linux psmisc jq tmux
+	iproute2 procps util-linux psmisc jq tmux python3
+	podman conmon netavark crun containerd
 )
 pkgs+=(${KATA_EXTRA_PKGS:-})
 
