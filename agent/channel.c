@@ -20,7 +20,6 @@
 #include "frame_reader.h"
 #include "log.h"
 #include "loop.h"
-#include "ttrpc.pb-c.h"
 
 #define PORT_WAIT_MS  10000
 #define PORT_POLL_MS  5
@@ -216,22 +215,8 @@ int channel_send_frame(uint32_t stream_id, uint8_t type, const uint8_t *payload,
 int channel_send_response(uint32_t stream_id, int32_t code, const char *message,
 			  const ProtobufCMessage *msg)
 {
-	cleanup_free uint8_t *inner = NULL;
-	Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
-	Ttrpc__Status status = TTRPC__STATUS__INIT;
-	if (code != TTRPC_OK) {
-		status.code = code;
-		status.message = (char *)(message ? message : "");
-		resp.status = &status;
-	} else if (msg) {
-		ssize_t n = ttrpc_pack_message(msg, &inner);
-		if (n < 0)
-			return (int)n;
-		resp.payload.data = inner;
-		resp.payload.len = (size_t)n;
-	}
 	cleanup_free uint8_t *frame = NULL;
-	ssize_t len = ttrpc_pack_message(&resp.base, &frame);
+	ssize_t len = ttrpc_pack_response(code, message, msg, &frame);
 	if (len < 0)
 		return (int)len;
 	return channel_send_frame(stream_id, TTRPC_TYPE_RESPONSE, frame, (size_t)len);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "frame_reader.h"
+#include "io.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,25 +25,10 @@ bool frame_header_plausible(const struct ttrpc_frame_header *h)
 	return type_ok && (h->stream_id & 1) && h->flags <= 7;
 }
 
-/* Returns bytes read, 0 at EAGAIN, -EPIPE at EOF. */
-static ssize_t read_some(int fd, uint8_t *buf, size_t want)
-{
-	for (;;) {
-		ssize_t n = read(fd, buf, want);
-		if (n > 0)
-			return n;
-		if (n == 0)
-			return -EPIPE;
-		if (errno == EINTR)
-			continue;
-		return errno == EAGAIN ? 0 : -errno;
-	}
-}
-
 static int read_header(struct frame_reader *r, int fd)
 {
 	while (r->hdr_len < TTRPC_HEADER_LEN) {
-		ssize_t n = read_some(fd, r->hdr + r->hdr_len, TTRPC_HEADER_LEN - r->hdr_len);
+		ssize_t n = io_read_some(fd, r->hdr + r->hdr_len, TTRPC_HEADER_LEN - r->hdr_len);
 		if (n <= 0)
 			return (int)n;
 		r->hdr_len += (size_t)n;
@@ -76,7 +62,7 @@ int frame_reader_read(struct frame_reader *r, int fd, struct ttrpc_frame_header 
 	}
 	while (r->payload_len < r->h.length) {
 		ssize_t n =
-		    read_some(fd, r->payload + r->payload_len, r->h.length - r->payload_len);
+		    io_read_some(fd, r->payload + r->payload_len, r->h.length - r->payload_len);
 		if (n <= 0)
 			return (int)n;
 		r->payload_len += (size_t)n;

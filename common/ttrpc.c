@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "ttrpc.h"
+#include "io.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -44,28 +45,11 @@ void ttrpc_reader_reset(struct ttrpc_reader *r)
 	ttrpc_reader_init(r);
 }
 
-/* Reads up to want bytes; returns bytes read, 0 on EAGAIN, -EPIPE on EOF. */
-static ssize_t read_some(int fd, uint8_t *buf, size_t want)
-{
-	for (;;) {
-		ssize_t n = read(fd, buf, want);
-		if (n > 0)
-			return n;
-		if (n == 0)
-			return -EPIPE;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return 0;
-		return -errno;
-	}
-}
-
 int ttrpc_reader_read(struct ttrpc_reader *r, int fd, struct ttrpc_frame_header *ret_h,
 		      uint8_t **ret_payload)
 {
 	while (r->hdr_len < TTRPC_HEADER_LEN) {
-		ssize_t n = read_some(fd, r->hdr + r->hdr_len, TTRPC_HEADER_LEN - r->hdr_len);
+		ssize_t n = io_read_some(fd, r->hdr + r->hdr_len, TTRPC_HEADER_LEN - r->hdr_len);
 		if (n <= 0)
 			return (int)n;
 		r->hdr_len += n;
@@ -82,7 +66,7 @@ int ttrpc_reader_read(struct ttrpc_reader *r, int fd, struct ttrpc_frame_header 
 	}
 	while (r->payload_len < r->h.length) {
 		ssize_t n =
-		    read_some(fd, r->payload + r->payload_len, r->h.length - r->payload_len);
+		    io_read_some(fd, r->payload + r->payload_len, r->h.length - r->payload_len);
 		if (n <= 0)
 			return (int)n;
 		r->payload_len += n;
@@ -177,8 +161,8 @@ int ttrpc_send_request(int fd, uint32_t stream_id, const char *service, const ch
 	return ttrpc_write_frame(fd, stream_id, TTRPC_TYPE_REQUEST, frame, (size_t)len);
 }
 
-int ttrpc_send_response(int fd, uint32_t stream_id, int32_t code, const char *message,
-			const ProtobufCMessage *msg)
+ssize_t ttrpc_pack_response(int32_t code, const char *message, const ProtobufCMessage *msg,
+			    uint8_t **ret_frame)
 {
 	cleanup_free uint8_t *inner = NULL;
 	Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
@@ -191,13 +175,18 @@ int ttrpc_send_response(int fd, uint32_t stream_id, int32_t code, const char *me
 	} else if (msg) {
 		ssize_t inner_len = ttrpc_pack_message(msg, &inner);
 		if (inner_len < 0)
-			return (int)inner_len;
+			return inner_len;
 		resp.payload.data = inner;
 		resp.payload.len = (size_t)inner_len;
 	}
+	return ttrpc_pack_message(&resp.base, ret_frame);
+}
 
+int ttrpc_send_response(int fd, uint32_t stream_id, int32_t code, const char *message,
+			const ProtobufCMessage *msg)
+{
 	cleanup_free uint8_t *frame = NULL;
-	ssize_t len = ttrpc_pack_message(&resp.base, &frame);
+	ssize_t len = ttrpc_pack_response(code, message, msg, &frame);
 	if (len < 0)
 		return (int)len;
 	return ttrpc_write_frame(fd, stream_id, TTRPC_TYPE_RESPONSE, frame, (size_t)len);

@@ -81,6 +81,11 @@ int ttrpc_send_request(int fd, uint32_t stream_id, const char *service, const ch
 int ttrpc_send_response(int fd, uint32_t stream_id, int32_t code, const char *message,
 			const ProtobufCMessage *msg);
 
+/* Packs a ttrpc.Response (as ttrpc_send_response sends it) into a malloc'ed frame payload;
+ * returns its length or a negative errno. */
+ssize_t ttrpc_pack_response(int32_t code, const char *message, const ProtobufCMessage *msg,
+			    uint8_t **ret_frame);
+
 /* Packs a protobuf message into a malloc'ed buffer; returns its length or -ENOMEM. */
 ssize_t ttrpc_pack_message(const ProtobufCMessage *msg, uint8_t **ret_buf);
 

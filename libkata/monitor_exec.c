@@ -7,6 +7,7 @@
  * the exit status the agent's WaitProcess reports.
  */
 #include "monitor_internal.h"
+#include "io.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -111,21 +112,6 @@ static bool callback_enter(struct exec_session *s)
 	return true;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int request_output(struct exec_session *s, bool is_stderr);
 
 static void on_output(struct exec_session *s, bool is_stderr, int code, ProtobufCMessage *reply)
@@ -140,7 +126,7 @@ static void on_output(struct exec_session *s, bool is_stderr, int code, Protobuf
 	}
 	int *fd = is_stderr ? &s->err_fd : &s->out_fd;
 	/* A reader that went away must not block the process: keep draining into nothing. */
-	if (*fd >= 0 && write_all(*fd, r->data.data, r->data.len) < 0)
+	if (*fd >= 0 && io_write_all(*fd, r->data.data, r->data.len) < 0)
 		close_fd(fd);
 	if (request_output(s, is_stderr) < 0)
 		*eof = true;

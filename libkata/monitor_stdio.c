@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Relaying the workload's stdio between the host fds (or a pty) and the agent's streams. */
 #include "monitor_internal.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,21 +76,6 @@ void monitor_stdio_restore(struct monitor *m)
 	m->raw_tty_fd = -1;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 struct stream {
 	struct monitor *m;
 	bool is_stderr;
@@ -110,7 +96,7 @@ static void on_output(void *data, int code, const char *message, ProtobufCMessag
 		return;
 	}
 	int fd = is_stderr ? m->err_fd : m->out_fd;
-	if (fd >= 0 && write_all(fd, r->data.data, r->data.len) < 0) {
+	if (fd >= 0 && io_write_all(fd, r->data.data, r->data.len) < 0) {
 		/* Our reader went away: keep draining so the workload never blocks. */
 		if (is_stderr)
 			m->err_fd = -1;
