@@ -44,7 +44,7 @@ UNIT_BIN   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 GUEST = $(B)/guest/vmlinux $(B)/guest/initramfs.cpio
 
-.PHONY: all deps demo check unit bats integration install clean format guest bundle
+.PHONY: all deps demo check unit bats integration install clean format guest bundle bench
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -133,6 +133,10 @@ integration: all bundle
 		KATA_BUILD=$(abspath $(B)) timeout 2400 bats --timing tests/integration; \
 	else echo "integration: no client tests yet"; fi
 
+# Not part of check: kata against a bare-QEMU floor, runc and crun; writes $(B)/bench/latest.json.
+bench: all bundle
+	bench/bench.sh $(B)
+
 # --- install --------------------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kata \
@@ -146,11 +150,13 @@ install: all
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/kata.pc
 	install -m 0644 $(B)/guest/vmlinux $(DESTDIR)$(PREFIX)/share/kata/vmlinux
 	install -m 0644 $(B)/guest/initramfs.cpio $(DESTDIR)$(PREFIX)/share/kata/initramfs.cpio
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 format:
 	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c)
 
 clean:
-	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/kata $(B)/kata-agent $(B)/libkata.*
+	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-agent $(B)/libkata.*
 
 -include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)
