@@ -217,8 +217,10 @@ QEMUS_START=$(other_qemus)
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # --- 1. latency rows, interleaved -------------------------------------------------------------
-floor() { "${FLOOR_ARGV[@]}"; }
-floor_devices() { rm -f "$W/fdev"/*.sock; "${DEV_ARGV[@]}"; }
+# The runtime names QEMU's files relative to the container's state directory (its cwd), so
+# each floor row runs in a directory of its own.
+floor() { (cd "$W/floor" && exec "${FLOOR_ARGV[@]}"); }
+floor_devices() { rm -f "$W/fdev"/*.sock; (cd "$W/fdev" && exec "${DEV_ARGV[@]}"); }
 kata_run() { "$KATA" --root "$W/roots/run$1" run --bundle "$W/true" "r$1"; }
 runc_run() { runc --root "$W/runc" run --bundle "$W/true" "runc$1"; }
 crun_run() { "${CRUN_WRAP[@]}" crun --root "$W/crun" run --bundle "$W/true" "crun$1"; }
