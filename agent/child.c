@@ -163,15 +163,35 @@ static char **build_envp(const Grpc__Process *p, uid_t uid)
 	return v;
 }
 
+/*
+ * Our ids are still the agent's (0 outside, unmapped inside), and the user namespace gives
+ * us every capability in it: become its root, as runc does, so what we create during setup
+ * belongs to the container's root. process.user is applied later as without a user ns.
+ */
+static int become_userns_root(struct kata_error *err)
+{
+	if (setresgid(0, 0, 0) < 0)
+		return kata_fail_errno(err, errno,
+				       "setresgid(0) in the user namespace (does linux.gidMappings "
+				       "map containerID 0?)");
+	if (setresuid(0, 0, 0) < 0)
+		return kata_fail_errno(err, errno,
+				       "setresuid(0) in the user namespace (does linux.uidMappings "
+				       "map containerID 0?)");
+	return 0;
+}
+
 static void setup_namespaces_and_root(const struct child_config *cfg, struct kata_error *err)
 {
 	const Grpc__Spec *spec = cfg->spec;
 	const Grpc__Process *p = cfg->process;
-	if (set_oom_score_adj(p->oomscoreadj, err) < 0)
+	/* In a user namespace the agent has set it: lowering it needs CAP_SYS_RESOURCE
+	 * outside. */
+	if (!cfg->userns && set_oom_score_adj(p->oomscoreadj, err) < 0)
 		fail_setup(setup_code(err), err);
 	if (!cfg->setup_rootfs)
 		return;
-	if (container_setup_rootfs(spec, err) < 0)
+	if (container_setup_rootfs(spec, cfg->stage_dir, err) < 0)
 		fail_setup(setup_code(err), err);
 	if (spec->hostname && *spec->hostname) {
 		if (!cfg->new_uts) {
@@ -195,12 +215,26 @@ _Noreturn void child_main(const struct child_config *cfg)
 	const Grpc__LinuxSeccomp *seccomp =
 	    cfg->spec && cfg->spec->linux ? cfg->spec->linux->seccomp : NULL;
 
+	if (cfg->userns_fd >= 0) {
+		char go;
+		ssize_t n;
+		do
+			n = read(cfg->userns_fd, &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(1); /* the agent failed our set-up and reports why itself */
+	}
+	/* A user namespace comes first in join_ns: its capabilities let us join the rest. */
 	for (int i = 0; i < CHILD_MAX_JOIN_NS && cfg->join_ns[i] >= 0; i++)
 		if (setns(cfg->join_ns[i], 0) < 0) {
 			kata_fail_errno(&err, errno, "join the container's namespaces");
 			send_report(cfg->sync_fd, TTRPC_INTERNAL, 1, err.msg, -1);
 			_exit(1);
 		}
+	if (cfg->userns && become_userns_root(&err) < 0) {
+		send_report(cfg->sync_fd, TTRPC_INVALID_ARGUMENT, 1, err.msg, -1);
+		_exit(1);
+	}
 	if (move_fds(cfg) < 0) {
 		kata_fail_errno(&err, errno, "set up the process's fds");
 		send_report(cfg->sync_fd, TTRPC_INTERNAL, 1, err.msg, -1);
@@ -218,7 +252,10 @@ _Noreturn void child_main(const struct child_config *cfg)
 		setsid();
 	}
 
-	if (rlimits_apply(p, &err) < 0 || enter_cwd(p->cwd, cfg->setup_rootfs, &err) < 0)
+	/* In a user namespace the agent applied them: raising a hard limit needs
+	 * CAP_SYS_RESOURCE outside it. */
+	if ((!cfg->userns && rlimits_apply(p, &err) < 0) ||
+	    enter_cwd(p->cwd, cfg->setup_rootfs, &err) < 0)
 		fail_setup(setup_code(&err), &err);
 	char exe[4096];
 	if (exec_lookup(p->args ? p->args[0] : NULL, env_lookup(p->env, p->n_env, "PATH"), exe,

@@ -28,6 +28,15 @@ struct child_config {
 	bool setup_rootfs;	      /* container init: set up and pivot into spec->root */
 	bool new_uts;
 	int join_ns[CHILD_MAX_JOIN_NS]; /* exec: namespace fds to setns into, -1 ends the list */
+	/*
+	 * In a user namespace (a new one, or the container's joined on exec): the child first
+	 * waits for one byte on userns_fd, sent once the agent has written its id maps and
+	 * applied what needs the agent's privileges outside it (rlimits, oom_score_adj); then it
+	 * becomes root inside. userns_fd is -1 otherwise.
+	 */
+	bool userns;
+	int userns_fd;
+	const char *stage_dir; /* container init in a user ns: see container_stage_sources */
 	bool terminal;
 	int stdio[3]; /* child ends of the pipes, or /dev/null until the terminal exists */
 	int sync_fd, start_fd, exec_fd;

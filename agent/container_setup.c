@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -13,6 +14,7 @@
 #include "cleanup.h"
 #include "devices.h"
 #include "in_root.h"
+#include "log.h"
 #include "mount_options.h"
 #include "mounts.h"
 
@@ -105,17 +107,88 @@ static int readonly_paths(const Grpc__Linux *l, struct kata_error *err)
 				continue;
 			return kata_fail_errno(err, errno, "bind read-only path \"%s\"", p);
 		}
-		if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-			return kata_fail_errno(err, errno, "remount \"%s\" read-only", p);
+		int rc = mount_bind_remount(p, MS_RDONLY);
+		if (rc < 0)
+			return kata_fail_errno(err, -rc, "remount \"%s\" read-only", p);
 	}
 	return 0;
 }
 
-int container_setup_rootfs(const Grpc__Spec *spec, struct kata_error *err)
+#define STAGE_BASE "/run/kata-agent-userns"
+
+/* The staged copy of mount i (or of the rootfs when i is -1) below dir. */
+static void staged_path(const char *dir, long i, char *buf, size_t size)
+{
+	if (i < 0)
+		snprintf(buf, size, "%s/rootfs", dir);
+	else
+		snprintf(buf, size, "%s/%ld", dir, i);
+}
+
+static int stage_one(const char *source, const char *target, const char *what,
+		     struct kata_error *err)
+{
+	struct stat st;
+	if (stat(source, &st) < 0)
+		return kata_fail_errno(err, errno, "%s: source \"%s\"", what, source);
+	int rc = S_ISDIR(st.st_mode) ? mkdir(target, 0700) : mknod(target, S_IFREG | 0600, 0);
+	if (rc < 0)
+		return kata_fail_errno(err, errno, "%s: create \"%s\"", what, target);
+	if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return kata_fail_errno(err, errno, "%s: bind \"%s\" on \"%s\"", what, source,
+				       target);
+	return 0;
+}
+
+int container_stage_sources(const Grpc__Spec *spec, char *ret_dir, size_t size,
+			    struct kata_error *err)
 {
 	if (!spec->root || !spec->root->path || spec->root->path[0] != '/')
 		return kata_fail(err, EINVAL, "root.path must be an absolute guest path");
-	const char *rootfs = spec->root->path;
+	if (mkdir(STAGE_BASE, 0711) < 0 && errno != EEXIST)
+		return kata_fail_errno(err, errno, "mkdir %s", STAGE_BASE);
+	snprintf(ret_dir, size, "%s/XXXXXX", STAGE_BASE);
+	if (!mkdtemp(ret_dir))
+		return kata_fail_errno(err, errno, "mkdtemp %s", ret_dir);
+	/* Private: the agent's detach after the clone must not reach the child's copy. */
+	if (mount("stage", ret_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0711") < 0 ||
+	    mount(NULL, ret_dir, NULL, MS_PRIVATE, NULL) < 0) {
+		int e = errno;
+		container_unstage_sources(ret_dir);
+		return kata_fail_errno(err, e, "mount the staging tmpfs on %s", ret_dir);
+	}
+	char target[PATH_MAX], what[64];
+	staged_path(ret_dir, -1, target, sizeof(target));
+	int rc = stage_one(spec->root->path, target, "root.path", err);
+	for (size_t i = 0; rc == 0 && i < spec->n_mounts; i++) {
+		const Grpc__Mount *m = spec->mounts[i];
+		if (!is_bind(m) || !m->source || m->source[0] != '/')
+			continue;
+		staged_path(ret_dir, (long)i, target, sizeof(target));
+		snprintf(what, sizeof(what), "mounts[%zu]", i);
+		rc = stage_one(m->source, target, what, err);
+	}
+	if (rc < 0)
+		container_unstage_sources(ret_dir);
+	return rc;
+}
+
+void container_unstage_sources(const char *dir)
+{
+	if (umount2(dir, MNT_DETACH) < 0 && errno != EINVAL)
+		log_warn("detach the staging directory %s: %s", dir, strerror(errno));
+	if (rmdir(dir) < 0)
+		log_warn("remove the staging directory %s: %s", dir, strerror(errno));
+}
+
+int container_setup_rootfs(const Grpc__Spec *spec, const char *stage_dir, struct kata_error *err)
+{
+	if (!spec->root || !spec->root->path || spec->root->path[0] != '/')
+		return kata_fail(err, EINVAL, "root.path must be an absolute guest path");
+	char staged_root[PATH_MAX], staged_source[PATH_MAX];
+	if (stage_dir)
+		staged_path(stage_dir, -1, staged_root, sizeof(staged_root));
+	const char *rootfs = stage_dir ? staged_root : spec->root->path;
 
 	int rc = setup_propagation(spec, err);
 	if (rc < 0)
@@ -129,12 +202,16 @@ int container_setup_rootfs(const Grpc__Spec *spec, struct kata_error *err)
 
 	const Grpc__Mount *dev = find_mount(spec, "/dev");
 	if (!dev) {
-		rc = mount_spec_entry(rootfd, &default_dev_mount, err);
+		rc = mount_spec_entry(rootfd, &default_dev_mount, NULL, err);
 		if (rc < 0)
 			return rc;
 	}
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		rc = mount_spec_entry(rootfd, spec->mounts[i], err);
+		const Grpc__Mount *m = spec->mounts[i];
+		bool staged = stage_dir && is_bind(m) && m->source && m->source[0] == '/';
+		if (staged)
+			staged_path(stage_dir, (long)i, staged_source, sizeof(staged_source));
+		rc = mount_spec_entry(rootfd, m, staged ? staged_source : NULL, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -157,9 +234,8 @@ int container_setup_rootfs(const Grpc__Spec *spec, struct kata_error *err)
 	rc = mask_paths(spec->linux, err);
 	if (rc < 0)
 		return rc;
-	if (spec->root->readonly &&
-	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		return kata_fail_errno(err, errno, "remount \"/\" read-only");
+	if (spec->root->readonly && (rc = mount_bind_remount("/", MS_RDONLY)) < 0)
+		return kata_fail_errno(err, -rc, "remount \"/\" read-only");
 	return 0;
 }
 

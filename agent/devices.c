@@ -41,7 +41,11 @@ static int open_parent(int rootfd, const char *path, const char **ret_name)
 	return in_root_mkpath(rootfd, len ? parent : "/", IN_ROOT_DIR);
 }
 
-/* When mknod is refused, the guest's own node is bind-mounted onto an empty file. */
+/*
+ * When mknod is refused, the guest's own node is bind-mounted onto an empty file. That is
+ * always the case in a user namespace: the kernel lets no user namespace but the initial one
+ * create device nodes.
+ */
 static int bind_guest_node(int rootfd, const struct dev_node *d, struct kata_error *err)
 {
 	cleanup_close int fd = in_root_mkpath(rootfd, d->path, IN_ROOT_FILE);

@@ -34,13 +34,16 @@ int namespaces_clone_flags(const Grpc__Linux *l, struct kata_error *err)
 			log_debug("network namespace: keeping the guest's");
 			continue;
 		}
-		if (flag == CLONE_NEWUSER)
-			return kata_fail(err, ENOTSUP, "user namespaces are not supported yet");
 		if (ns->path && *ns->path)
 			return kata_fail(err, ENOTSUP,
 					 "joining an existing %s namespace (%s) is not supported",
 					 type, ns->path);
 		flags |= flag;
 	}
+	/* The parent writes the id maps of a new user namespace before the child goes on;
+	 * without any the child would be nobody, with no way to become root inside. */
+	if ((flags & CLONE_NEWUSER) && (!l->n_uidmappings || !l->n_gidmappings))
+		return kata_fail(err, EINVAL,
+				 "a user namespace needs linux.uidMappings and linux.gidMappings");
 	return flags;
 }

@@ -3,13 +3,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,8 +22,10 @@
 #include "agent.pb-c.h"
 #include "cgroup.h"
 #include "child.h"
+#include "container_setup.h"
 #include "cleanup.h"
 #include "log.h"
+#include "rlimits.h"
 
 struct process *process_new(void *owner, const char *exec_id, const struct process_events *ev)
 {
@@ -122,6 +127,15 @@ static int attach_terminal(struct process *p, int master)
 	return 0;
 }
 
+static void unstage(struct process *p)
+{
+	if (!p->stage_dir)
+		return;
+	container_unstage_sources(p->stage_dir);
+	free(p->stage_dir);
+	p->stage_dir = NULL;
+}
+
 static void sync_ready(struct watch *w, uint32_t events)
 {
 	struct process *p = (struct process *)((char *)w - offsetof(struct process, sync_w));
@@ -131,6 +145,8 @@ static void sync_ready(struct watch *w, uint32_t events)
 	if (rc == -EAGAIN)
 		return;
 	close_watch(w);
+	/* The child has pivoted away from the staged sources, or given up. */
+	unstage(p);
 	if (rc == 1 && r.code == TTRPC_OK && p->terminal && attach_terminal(p, master) < 0) {
 		p->phase = PROC_FAILED;
 		p->ev->ready(p, TTRPC_INTERNAL, "the process's terminal did not arrive");
@@ -175,6 +191,7 @@ struct spawn_fds {
 	int sync[2], start[2], exec[2];
 	int ns[CHILD_MAX_JOIN_NS], pidns, self_pidns;
 	int cgroup;
+	int userns[2];
 };
 
 static void spawn_fds_close(struct spawn_fds *f)
@@ -207,24 +224,131 @@ static int open_stdio(struct spawn_fds *f, const Grpc__Process *proc, struct chi
 	return 0;
 }
 
-/* exec: the child enters these in setns; the pid namespace is entered by the agent itself. */
+/* 1 when /proc/<pid>/ns/<kind> is another namespace than the agent's, 0 when the same. */
+static int ns_differs(pid_t pid, const char *kind, struct kata_error *err)
+{
+	char path[64];
+	struct stat theirs, ours;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
+	if (stat(path, &theirs) < 0)
+		return kata_fail_errno(err, errno, "stat %s", path);
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
+	if (stat(path, &ours) < 0)
+		return kata_fail_errno(err, errno, "stat %s", path);
+	return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+}
+
+/*
+ * exec: the child enters these in setns; the pid namespace is entered by the agent itself.
+ * The user namespace goes first: once in it the child has no capabilities over namespaces
+ * the agent owns, so only the container's own ones are joined (the others are the agent's,
+ * where the child already is).
+ */
 static int open_join_ns(struct spawn_fds *f, pid_t pid, struct child_config *cfg,
 			struct kata_error *err)
 {
-	static const char *const kinds[] = {"ipc", "uts", "cgroup", "mnt"};
+	static const char *const kinds[] = {"user", "ipc", "uts", "cgroup", "mnt"};
+	_Static_assert(sizeof(kinds) / sizeof(kinds[0]) <= CHILD_MAX_JOIN_NS, "join_ns size");
 	char path[64];
+	size_t n = 0;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int rc = ns_differs(pid, kinds[i], err);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kinds[i]);
-		f->ns[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (f->ns[i] < 0)
+		f->ns[n] = open(path, O_RDONLY | O_CLOEXEC);
+		if (f->ns[n] < 0)
 			return kata_fail_errno(err, errno, "open %s", path);
-		cfg->join_ns[i] = f->ns[i];
+		cfg->join_ns[n] = f->ns[n];
+		n++;
+		if (i == 0)
+			cfg->userns = true;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
 	f->pidns = open(path, O_RDONLY | O_CLOEXEC);
 	f->self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (f->pidns < 0 || f->self_pidns < 0)
 		return kata_fail_errno(err, errno, "open the pid namespaces");
+	return 0;
+}
+
+/* Writes "containerID hostID size" lines to /proc/<pid>/<file> in the one write the kernel
+ * accepts. */
+static int write_id_map(pid_t pid, const char *file, const char *field, Grpc__LinuxIDMapping **maps,
+			size_t n, struct kata_error *err)
+{
+	char buf[4096]; /* the kernel takes less than a page */
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", maps[i]->containerid,
+				 maps[i]->hostid, maps[i]->size);
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			return kata_fail(err, EINVAL,
+					 "linux.%s: %zu entries do not fit in one write of %s "
+					 "(under 4096 bytes)",
+					 field, n, file);
+		len += (size_t)w;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kata_fail_errno(err, errno, "open %s", path);
+	if (write(fd, buf, len) != (ssize_t)len)
+		return kata_fail_errno(err, errno, "write linux.%s to %s", field, path);
+	return 0;
+}
+
+static int set_oom_score_adj_of(pid_t pid, int64_t v, struct kata_error *err)
+{
+	if (v == 0)
+		return 0;
+	char path[64], buf[32];
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		return kata_fail_errno(err, errno, "set oom_score_adj to %s", buf);
+	return 0;
+}
+
+static int set_rlimits_of(pid_t pid, const Grpc__Process *p, struct kata_error *err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const Grpc__POSIXRlimit *r = p->rlimits[i];
+		int res = rlimit_from_name(r->type);
+		if (res < 0)
+			return kata_fail(err, EINVAL, "unknown rlimit \"%s\"", r->type);
+		struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
+		if (prlimit(pid, res, &rl, NULL) < 0)
+			return kata_fail_errno(err, errno, "setrlimit %s (soft %llu, hard %llu)",
+					       r->type, (unsigned long long)r->soft,
+					       (unsigned long long)r->hard);
+	}
+	return 0;
+}
+
+/*
+ * The agent's part of a child in a user namespace, done while the child waits: the id maps
+ * of a new user namespace (as runc, gid_map is written by a privileged parent, so setgroups
+ * stays allowed inside and no "deny" is needed), then what the child could no longer do
+ * itself without capabilities outside its user namespace, as runc does from its parent.
+ */
+static int setup_userns_child(pid_t pid, const struct spawn_options *o, struct kata_error *err)
+{
+	const Grpc__Linux *l = o->spec ? o->spec->linux : NULL;
+	int rc;
+	if ((o->clone_flags & CLONE_NEWUSER) &&
+	    ((rc = write_id_map(pid, "uid_map", "uidMappings", l->uidmappings, l->n_uidmappings,
+				err)) < 0 ||
+	     (rc = write_id_map(pid, "gid_map", "gidMappings", l->gidmappings, l->n_gidmappings,
+				err)) < 0))
+		return rc;
+	if ((rc = set_rlimits_of(pid, o->process, err)) < 0 ||
+	    (rc = set_oom_score_adj_of(pid, o->process->oomscoreadj, err)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -261,6 +385,8 @@ int process_spawn(struct process *p, const struct spawn_options *o, struct kata_
 	};
 	for (int i = 0; i < CHILD_MAX_JOIN_NS; i++)
 		cfg.join_ns[i] = -1;
+	cfg.userns = (o->clone_flags & CLONE_NEWUSER) != 0;
+	cfg.userns_fd = -1;
 
 	int rc = open_stdio(&f, o->process, &cfg, err);
 	if (rc < 0)
@@ -276,12 +402,40 @@ int process_spawn(struct process *p, const struct spawn_options *o, struct kata_
 		return rc;
 	if (o->cgroup && (f.cgroup = cgroup_open(o->cgroup)) < 0)
 		return kata_fail_errno(err, -f.cgroup, "open cgroup %s", o->cgroup);
+	if (cfg.userns) {
+		if (pipe2(f.userns, O_CLOEXEC) < 0)
+			return kata_fail_errno(err, errno, "create the user namespace pipe");
+		cfg.userns_fd = f.userns[0];
+	}
+	char stage_dir[PATH_MAX];
+	if (o->setup_rootfs && (o->clone_flags & CLONE_NEWUSER)) {
+		if ((rc = container_stage_sources(o->spec, stage_dir, sizeof(stage_dir), err)) < 0)
+			return rc;
+		cfg.stage_dir = stage_dir;
+	}
 
 	pid_t pid = clone_child(&f, o->clone_flags, err);
-	if (pid < 0)
-		return pid;
 	if (pid == 0)
 		child_main(&cfg);
+	if (cfg.stage_dir && pid > 0 && !(p->stage_dir = strdup(stage_dir))) {
+		kill(pid, SIGKILL); /* the reaper collects it as an unknown child */
+		pid = kata_fail(err, ENOMEM, "out of memory");
+	}
+	if (cfg.stage_dir && pid < 0)
+		container_unstage_sources(stage_dir);
+	if (pid < 0)
+		return pid;
+	if (cfg.userns) {
+		char go = 1;
+		rc = setup_userns_child(pid, o, err);
+		if (rc >= 0 && write(f.userns[1], &go, 1) != 1)
+			rc = kata_fail_errno(err, errno, "release the child in its user namespace");
+		if (rc < 0) {
+			/* Not ours yet: the reaper collects it as an unknown child. */
+			kill(pid, SIGKILL);
+			return rc;
+		}
+	}
 
 	p->pid = pid;
 	p->terminal = cfg.terminal;
@@ -384,6 +538,7 @@ void process_free(struct process *p, const char *why)
 		return;
 	close_watch(&p->sync_w);
 	close_watch(&p->exec_w);
+	unstage(p);
 	if (p->start_fd >= 0)
 		close(p->start_fd);
 	out_stream_destroy(&p->out, why);

@@ -53,6 +53,9 @@ struct process {
 	struct in_stream in;
 	struct watch sync_w, exec_w;
 	int start_fd;
+	/* A container init's staging directory (container_stage_sources) until its setup ends:
+	 * removing it earlier would also take it from the child's mount namespace. */
+	char *stage_dir;
 	struct wait_op *waits;
 	struct rpc_call call; /* the ExecProcess request waiting for the exec */
 	const struct process_events *ev;

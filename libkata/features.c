@@ -26,8 +26,8 @@ static const char *const mount_options[] = {
     "rprivate",	   "shared",	  "rshared",	 "slave",
     "rslave",	   "unbindable",  "runbindable", NULL};
 
-/* linux.namespaces the guest creates (user and time are refused; joining paths too). */
-static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "uts", NULL};
+/* linux.namespaces the guest creates (time is refused; joining paths too). */
+static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts", NULL};
 
 /* The seccomp vocabulary of the parser (libkata/oci_spec_seccomp.c) and the agent. */
 static const char *const seccomp_actions[] = {

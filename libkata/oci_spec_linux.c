@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The config.json "linux" section: namespaces, id mappings, devices, paths. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,9 @@ static int parse_namespaces(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
 					 "config.json: linux.namespaces: joining the %s namespace "
 					 "\"%s\" is not supported yet",
 					 n->type, n->path);
-		if (!strcmp(n->type, "user") || !strcmp(n->type, "time"))
+		/* The guest kernel has time namespaces, but the agent does not set their
+		 * offsets yet. */
+		if (!strcmp(n->type, "time"))
 			return kata_fail(err, ENOTSUP,
 					 "config.json: linux.namespaces: the %s namespace is not "
 					 "supported yet",
@@ -155,6 +158,66 @@ static int parse_paths(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
 	return 0;
 }
 
+/* The kernel's limit on lines in /proc/<pid>/uid_map (UID_GID_MAP_MAX_EXTENTS). */
+#define MAX_ID_MAPPINGS 340
+
+static int parse_id_mappings(yajl_val lx, const char *key, Grpc__LinuxIDMapping ***ret,
+			     size_t *ret_n, struct kata_error *err)
+{
+	yajl_val v = json_member(lx, key);
+	int rc = json_expect_array(v, "linux", key, err);
+	if (rc < 0 || !v || !v->u.array.len)
+		return rc;
+	if (v->u.array.len > MAX_ID_MAPPINGS)
+		return kata_fail(err, EINVAL,
+				 "config.json: linux.%s: %zu entries, the kernel takes at most %d",
+				 key, v->u.array.len, MAX_ID_MAPPINGS);
+	*ret = calloc(v->u.array.len, sizeof(**ret));
+	if (!*ret)
+		return nomem(err);
+	char path[32];
+	snprintf(path, sizeof(path), "linux.%s[]", key);
+	for (size_t i = 0; i < v->u.array.len; i++) {
+		yajl_val e = v->u.array.values[i];
+		if ((rc = json_expect_object(e, "linux", path + strlen("linux."), err)) < 0)
+			return rc;
+		Grpc__LinuxIDMapping *m =
+		    OCI_NEW(Grpc__LinuxIDMapping, GRPC__LINUX_IDMAPPING__INIT);
+		if (!m)
+			return nomem(err);
+		(*ret)[(*ret_n)++] = m;
+		if ((rc = json_get_u32(e, path, "containerID", true, &m->containerid, err)) < 0 ||
+		    (rc = json_get_u32(e, path, "hostID", true, &m->hostid, err)) < 0 ||
+		    (rc = json_get_u32(e, path, "size", true, &m->size, err)) < 0)
+			return rc;
+		if (m->size == 0)
+			return kata_fail(err, EINVAL, "config.json: %s.size must be above 0", path);
+	}
+	return 0;
+}
+
+/* As runc: mappings and a new user namespace only make sense together. */
+static int check_user_namespace(const Grpc__Linux *l, struct kata_error *err)
+{
+	bool userns = false;
+	for (size_t i = 0; i < l->n_namespaces; i++)
+		userns |= !strcmp(l->namespaces[i]->type, "user");
+	if (userns && !l->n_uidmappings)
+		return kata_fail(err, EINVAL,
+				 "config.json: linux.uidMappings: user namespaces enabled, but "
+				 "no uid mappings found");
+	if (userns && !l->n_gidmappings)
+		return kata_fail(err, EINVAL,
+				 "config.json: linux.gidMappings: user namespaces enabled, but "
+				 "no gid mappings found");
+	if (!userns && (l->n_uidmappings || l->n_gidmappings))
+		return kata_fail(err, EINVAL,
+				 "config.json: linux.%s: user mappings found, but no user "
+				 "namespace in linux.namespaces",
+				 l->n_uidmappings ? "uidMappings" : "gidMappings");
+	return 0;
+}
+
 int oci_parse_linux(yajl_val lx, Grpc__Linux **ret, struct kata_error *err)
 {
 	Grpc__Linux *l = OCI_NEW(Grpc__Linux, GRPC__LINUX__INIT);
@@ -164,6 +227,10 @@ int oci_parse_linux(yajl_val lx, Grpc__Linux **ret, struct kata_error *err)
 	int rc;
 	if ((rc = parse_namespaces(lx, l, err)) < 0 || (rc = parse_devices(lx, l, err)) < 0 ||
 	    (rc = parse_sysctl(lx, l, err)) < 0 ||
+	    (rc = parse_id_mappings(lx, "uidMappings", &l->uidmappings, &l->n_uidmappings, err)) <
+		0 ||
+	    (rc = parse_id_mappings(lx, "gidMappings", &l->gidmappings, &l->n_gidmappings, err)) <
+		0 ||
 	    (rc = oci_parse_resources(lx, &l->resources, err)) < 0 ||
 	    (rc = oci_parse_seccomp(lx, &l->seccomp, err)) < 0 ||
 	    (rc = parse_paths(lx, l, err)) < 0)
@@ -173,11 +240,5 @@ int oci_parse_linux(yajl_val lx, Grpc__Linux **ret, struct kata_error *err)
 	if (json_member(lx, "personality"))
 		return kata_fail(err, ENOTSUP,
 				 "config.json: linux.personality is not supported yet");
-	yajl_val um = json_member(lx, "uidMappings"), gm = json_member(lx, "gidMappings");
-	if ((um && YAJL_IS_ARRAY(um) && um->u.array.len) ||
-	    (gm && YAJL_IS_ARRAY(gm) && gm->u.array.len))
-		return kata_fail(
-		    err, ENOTSUP,
-		    "config.json: linux.uidMappings/gidMappings are not supported yet");
-	return 0;
+	return check_user_namespace(l, err);
 }

@@ -119,9 +119,18 @@ static void test_namespaces(void **state)
 	l.namespaces = list;
 	l.n_namespaces = 2;
 	assert_int_equal(namespaces_clone_flags(&l, &err), CLONE_NEWNS | CLONE_NEWPID);
+	/* A user namespace needs both mappings: the agent writes them before the child goes on. */
 	l.n_namespaces = 3;
-	assert_int_equal(namespaces_clone_flags(&l, &err), -ENOTSUP);
-	assert_string_equal(err.msg, "user namespaces are not supported yet");
+	assert_int_equal(namespaces_clone_flags(&l, &err), -EINVAL);
+	assert_string_equal(err.msg,
+			    "a user namespace needs linux.uidMappings and linux.gidMappings");
+	Grpc__LinuxIDMapping map = GRPC__LINUX_IDMAPPING__INIT, *maps[] = {&map};
+	l.uidmappings = l.gidmappings = maps;
+	l.n_uidmappings = 1;
+	assert_int_equal(namespaces_clone_flags(&l, &err), -EINVAL);
+	l.n_gidmappings = 1;
+	assert_int_equal(namespaces_clone_flags(&l, &err),
+			 CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUSER);
 	pid.path = "/proc/1/ns/pid";
 	l.n_namespaces = 1;
 	assert_int_equal(namespaces_clone_flags(&l, &err), -ENOTSUP);

@@ -45,7 +45,7 @@ static int teardown_bundle(void **state)
 static struct oci_spec *parse(const char *process_extra, const char *linux_obj,
 			      struct kata_error *err)
 {
-	char json[8192];
+	char json[32768];
 	snprintf(json, sizeof(json),
 		 "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{"
 		 "\"args\":[\"sh\"],\"cwd\":\"/\"%s%s},\"linux\":%s}",
@@ -195,14 +195,79 @@ static void test_sysctl_devices_namespaces(void **state)
 		     "linux.devices: /dev/x: type \"q\" is not c, u, b or p");
 	expect_error("", "{\"devices\":[{\"path\":\"dev/x\",\"type\":\"c\"}]}",
 		     "linux.devices: path \"dev/x\" is not absolute");
-	expect_error("", "{\"namespaces\":[{\"type\":\"user\"}]}",
-		     "the user namespace is not supported yet");
 	expect_error("", "{\"namespaces\":[{\"type\":\"time\"}]}",
 		     "the time namespace is not supported yet");
 	expect_error("", "{\"namespaces\":[{\"type\":\"ipc\",\"path\":\"/proc/1/ns/ipc\"}]}",
 		     "joining the ipc namespace \"/proc/1/ns/ipc\" is not supported yet");
-	expect_error("", "{\"uidMappings\":[{\"hostID\":0,\"containerID\":0,\"size\":1}]}",
-		     "linux.uidMappings/gidMappings are not supported yet");
+}
+
+#define USERNS	     "\"namespaces\":[{\"type\":\"user\"},{\"type\":\"mount\"}]"
+#define MAP(c, h, n) "{\"containerID\":" #c ",\"hostID\":" #h ",\"size\":" #n "}"
+
+static void test_user_namespace(void **state)
+{
+	(void)state;
+	struct oci_spec *s =
+	    expect_ok("", "{" USERNS ",\"uidMappings\":[" MAP(0, 100000, 65536) "," MAP(
+			      65536, 0, 1) "],\"gidMappings\":[" MAP(0, 200000, 1000) "]}");
+	Grpc__Linux *l = s->spec->linux;
+	assert_int_equal(l->n_namespaces, 2);
+	assert_string_equal(l->namespaces[0]->type, "user");
+	assert_int_equal(l->n_uidmappings, 2);
+	assert_int_equal(l->uidmappings[0]->containerid, 0);
+	assert_int_equal(l->uidmappings[0]->hostid, 100000);
+	assert_int_equal(l->uidmappings[0]->size, 65536);
+	assert_int_equal(l->uidmappings[1]->containerid, 65536);
+	assert_int_equal(l->uidmappings[1]->hostid, 0);
+	assert_int_equal(l->uidmappings[1]->size, 1);
+	assert_int_equal(l->n_gidmappings, 1);
+	assert_int_equal(l->gidmappings[0]->hostid, 200000);
+	assert_int_equal(l->gidmappings[0]->size, 1000);
+	oci_spec_free(s);
+
+	/* As runc: each half without the other is refused, naming the field. */
+	expect_error("", "{" USERNS "}",
+		     "linux.uidMappings: user namespaces enabled, but no uid mappings found");
+	expect_error("", "{" USERNS ",\"uidMappings\":[" MAP(0, 1, 1) "]}",
+		     "linux.gidMappings: user namespaces enabled, but no gid mappings found");
+	expect_error("", "{" USERNS ",\"uidMappings\":[],\"gidMappings\":[" MAP(0, 1, 1) "]}",
+		     "linux.uidMappings: user namespaces enabled, but no uid mappings found");
+	expect_error("", "{\"uidMappings\":[" MAP(0, 0, 1) "]}",
+		     "linux.uidMappings: user mappings found, but no user namespace");
+	expect_error("", "{\"gidMappings\":[" MAP(0, 0, 1) "]}",
+		     "linux.gidMappings: user mappings found, but no user namespace");
+
+	/* Each field is required, a non-negative integer below 2^32; size is above 0. */
+	expect_error("", "{" USERNS ",\"uidMappings\":[{\"containerID\":0,\"size\":1}]}",
+		     "linux.uidMappings[].hostID is required");
+	expect_error("", "{" USERNS ",\"uidMappings\":[{\"hostID\":0,\"size\":1}]}",
+		     "linux.uidMappings[].containerID is required");
+	expect_error("", "{" USERNS ",\"gidMappings\":[{\"hostID\":0,\"containerID\":0}]}",
+		     "linux.gidMappings[].size is required");
+	expect_error("", "{" USERNS ",\"uidMappings\":[" MAP(-1, 0, 1) "]}",
+		     "linux.uidMappings[].containerID: expected a non-negative integer");
+	expect_error("", "{" USERNS ",\"uidMappings\":[" MAP(0, 4294967296, 1) "]}",
+		     "linux.uidMappings[].hostID: expected an integer below 2^32");
+	expect_error("",
+		     "{" USERNS ",\"uidMappings\":["
+		     "{\"containerID\":0,\"hostID\":\"0\",\"size\":1}"
+		     "]}",
+		     "linux.uidMappings[].hostID: expected a non-negative integer");
+	expect_error("", "{" USERNS ",\"uidMappings\":[" MAP(0, 0, 0) "]}",
+		     "linux.uidMappings[].size must be above 0");
+	expect_error("", "{" USERNS ",\"uidMappings\":{}}", "linux.uidMappings: expected an array");
+	expect_error("", "{" USERNS ",\"gidMappings\":[7]}",
+		     "linux.gidMappings[]: expected an object");
+
+	/* The kernel takes at most 340 lines in uid_map. */
+	char json[20000];
+	size_t n = (size_t)snprintf(json, sizeof(json), "{" USERNS ",\"gidMappings\":[");
+	for (int i = 0; i < 341; i++)
+		n += (size_t)snprintf(json + n, sizeof(json) - n,
+				      "%s{\"containerID\":%d,\"hostID\":%d,\"size\":1}",
+				      i ? "," : "", i, i);
+	snprintf(json + n, sizeof(json) - n, "]}");
+	expect_error("", json, "linux.gidMappings: 341 entries, the kernel takes at most 340");
 }
 
 static void test_resources(void **state)
@@ -303,6 +368,7 @@ int main(void)
 	    cmocka_unit_test(test_seccomp_errors),
 	    cmocka_unit_test(test_process_checks),
 	    cmocka_unit_test(test_sysctl_devices_namespaces),
+	    cmocka_unit_test(test_user_namespace),
 	    cmocka_unit_test(test_resources),
 	    cmocka_unit_test(test_vm_sizing),
 	};
