@@ -14,6 +14,16 @@
 
 enum vm_accel { VM_ACCEL_AUTO = 0, VM_ACCEL_KVM, VM_ACCEL_TCG };
 
+/* How shared_dir reaches the guest: QEMU's own 9p server, or virtiofsd over vhost-user. */
+enum vm_shared_fs { VM_SHARED_FS_9P = 0, VM_SHARED_FS_VIRTIO_FS };
+
+/* virtiofsd's cache= mode: AUTO (guest cache dropped on open), ALWAYS (kept), NEVER (none). */
+enum vm_virtiofs_cache {
+	VM_VIRTIOFS_CACHE_AUTO = 0,
+	VM_VIRTIOFS_CACHE_ALWAYS,
+	VM_VIRTIOFS_CACHE_NEVER
+};
+
 struct vm_config {
 	const char *qemu_path;	   /* NULL: /usr/bin/qemu-system-x86_64 */
 	const char *name;	   /* guest name shown by ps (-name); NULL: "kata" */
@@ -23,20 +33,28 @@ struct vm_config {
 	unsigned vcpus;		   /* 0: 1 */
 	unsigned memory_mib;	   /* 0: 256 */
 	const char *run_dir;	   /* per-VM directory (0700): qmp.sock, console.log, sockets */
-	const char *shared_dir;	   /* exported over virtio-9p with mount tag VM_SHARE_TAG */
-	const char *cache_dir;	   /* where host probes (accelerator, TSC rate) are cached */
-	enum vm_accel accel;	   /* AUTO: KVM only when a probe VM really runs */
+	const char *shared_dir;	   /* exported with mount tag VM_SHARE_TAG, over shared_fs */
+	enum vm_shared_fs shared_fs;
+	const char *virtiofsd_path; /* VM_SHARED_FS_VIRTIO_FS; NULL: VM_VIRTIOFSD_DEFAULT */
+	enum vm_virtiofs_cache virtiofs_cache;
+	const char *cache_dir; /* where host probes (accelerator, TSC rate) are cached */
+	enum vm_accel accel;   /* AUTO: KVM only when a probe VM really runs */
 	struct channel_config channel;
-	bool debug; /* verbose guest kernel console */
+	bool debug;	  /* verbose guest kernel console, and agent.log=debug */
+	bool agent_debug; /* agent.log=debug only */
 };
 
-#define VM_SHARE_TAG "kataShared"
+#define VM_SHARE_TAG	     "kataShared"
+#define VM_VIRTIOFSD_DEFAULT "/usr/lib/qemu/virtiofsd"
+#define VM_VIRTIOFS_SOCKET   "vfs.sock" /* in run_dir */
 
 struct vm;
 struct qmp;
 
 /*
  * Starts QEMU as a child (killed if the calling thread exits) and completes the QMP handshake.
+ * With VM_SHARED_FS_VIRTIO_FS, first starts virtiofsd for shared_dir, also a child killed with
+ * the calling thread, stopped with the VM; its output goes to run_dir/virtiofsd.log.
  * Creates run_dir if missing; QEMU's own output goes to run_dir/qemu.log. The caller keeps
  * ownership of cfg->channel.vhost_fd (QEMU gets a copy) and may release it afterwards.
  */
@@ -44,6 +62,9 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 
 /* The QEMU process id. */
 pid_t vm_pid(const struct vm *vm);
+
+/* The virtiofsd process id, or -1 when the VM shares over 9p (or virtiofsd was reaped). */
+pid_t vm_virtiofsd_pid(const struct vm *vm);
 
 /* Connects to the agent over the configured channel; returns an O_CLOEXEC fd. */
 int vm_connect_agent(struct vm *vm, int timeout_ms, struct kata_error *err);

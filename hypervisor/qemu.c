@@ -16,10 +16,12 @@
 #include "qemu_priv.h"
 #include "qmp.h"
 #include "sockutil.h"
+#include "virtiofsd.h"
 
-#define START_TIMEOUT_MS 30000 /* QEMU up and answering QMP; generous for many parallel starts */
-#define QUIT_TIMEOUT_MS	 1000  /* for the reply to "quit"; the exit itself gets the caller's */
-#define FREE_TIMEOUT_MS	 2000
+#define START_TIMEOUT_MS  30000 /* QEMU up and answering QMP; generous for many parallel starts */
+#define QUIT_TIMEOUT_MS	  1000	/* for the reply to "quit"; the exit itself gets the caller's */
+#define FREE_TIMEOUT_MS	  2000
+#define VIRTIOFSD_EXIT_MS 1000 /* for virtiofsd to notice QEMU is gone and exit */
 
 struct vm {
 	pid_t pid;
@@ -31,6 +33,8 @@ struct vm {
 	struct channel_config channel; /* vhost_fd is -1: the caller owns it */
 	char console_path[PATH_MAX];
 	char log_path[PATH_MAX];
+	pid_t virtiofsd_pid; /* -1: none (9p), or stopped */
+	char virtiofsd_log[PATH_MAX];
 };
 
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -69,6 +73,18 @@ static int fail_qemu_exited(struct kata_error *err, const char *log_path, int st
 	qemu_proc_status_str(status, how, sizeof(how));
 	log_tail(log_path, tail, sizeof(tail));
 	return kata_fail(err, EIO, "%sqemu %s%s%s", context, how, tail[0] ? ": " : "", tail);
+}
+
+/* When virtiofsd died, that is the reason QEMU failed: say what virtiofsd said. */
+static int fail_if_virtiofsd_exited(struct vm *vm, int r, struct kata_error *err)
+{
+	int status = 0;
+	if (vm->virtiofsd_pid <= 0 || !qemu_proc_exited(vm->virtiofsd_pid, &status))
+		return r;
+	char how[128], tail[700];
+	qemu_proc_status_str(status, how, sizeof(how));
+	log_tail(vm->virtiofsd_log, tail, sizeof(tail));
+	return kata_fail(err, EIO, "virtio-fs: virtiofsd %s%s%s", how, tail[0] ? ": " : "", tail);
 }
 
 static int check_readable(const char *what, const char *path, struct kata_error *err)
@@ -124,12 +140,13 @@ static void debug_log_argv(const struct strv *argv)
 }
 
 static int vm_spawn(struct vm *vm, const struct vm_config *cfg, const char *qmp_path,
-		    struct kata_error *err)
+		    const char *vfs_path, struct kata_error *err)
 {
 	struct qemu_launch l = {
 	    .accel = vm->accel,
 	    .qmp_path = qmp_path,
 	    .console_path = vm->console_path,
+	    .virtiofs_socket = vfs_path,
 	};
 	int r = host_tsc_khz(cfg->cache_dir, &l.tsc_khz, err);
 	if (r < 0)
@@ -187,6 +204,7 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 	if (!vm)
 		return kata_fail(err, ENOMEM, "starting the VM: out of memory");
 	vm->pid = -1;
+	vm->virtiofsd_pid = -1;
 	vm->channel = cfg->channel;
 	vm->channel.vhost_fd = -1;
 
@@ -199,6 +217,15 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 	}
 	snprintf(vm->console_path, sizeof(vm->console_path), "%s/console.log", cfg->run_dir);
 	snprintf(vm->log_path, sizeof(vm->log_path), "%s/qemu.log", cfg->run_dir);
+	snprintf(vm->virtiofsd_log, sizeof(vm->virtiofsd_log), "%s/virtiofsd.log", cfg->run_dir);
+	char vfs_path[SUN_PATH_MAX] = "";
+	bool virtio_fs = cfg->shared_dir && cfg->shared_fs == VM_SHARED_FS_VIRTIO_FS;
+	if (virtio_fs && snprintf(vfs_path, sizeof(vfs_path), "%s/%s", cfg->run_dir,
+				  VM_VIRTIOFS_SOCKET) >= (int)sizeof(vfs_path)) {
+		r = kata_fail(err, ENAMETOOLONG, "run directory %s is too long for a socket path",
+			      cfg->run_dir);
+		goto fail;
+	}
 
 	vm->accel = cfg->accel;
 	if (vm->accel == VM_ACCEL_AUTO) {
@@ -207,12 +234,22 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 			goto fail;
 	}
 
-	r = vm_spawn(vm, cfg, qmp_path, err);
+	if (virtio_fs) {
+		r = virtiofsd_start(cfg->virtiofsd_path ? cfg->virtiofsd_path
+							: VM_VIRTIOFSD_DEFAULT,
+				    cfg->shared_dir, cfg->virtiofs_cache, vfs_path,
+				    vm->virtiofsd_log, &vm->virtiofsd_pid, err);
+		if (r < 0)
+			goto fail;
+	}
+	r = vm_spawn(vm, cfg, qmp_path, virtio_fs ? vfs_path : NULL, err);
 	if (r < 0)
 		goto fail;
 	r = wait_for_qmp(vm, qmp_path, err);
-	if (r < 0)
+	if (r < 0) {
+		r = fail_if_virtiofsd_exited(vm, r, err);
 		goto fail;
+	}
 	*ret_vm = vm;
 	return 0;
 
@@ -230,6 +267,11 @@ fail:
 pid_t vm_pid(const struct vm *vm)
 {
 	return vm->pid;
+}
+
+pid_t vm_virtiofsd_pid(const struct vm *vm)
+{
+	return vm->virtiofsd_pid;
 }
 
 enum vm_accel vm_accel_used(const struct vm *vm)
@@ -306,6 +348,8 @@ int vm_stop(struct vm *vm, int timeout_ms)
 		vm->exited = true;
 		vm->wait_status = r == 0 ? status : 0;
 	}
+	virtiofsd_stop(vm->virtiofsd_pid, VIRTIOFSD_EXIT_MS);
+	vm->virtiofsd_pid = -1;
 	vm->qmp = qmp_close(vm->qmp);
 	vm->stopped = true;
 	return 0;

@@ -21,6 +21,8 @@
 #define MACHINE	  "microvm,x-option-roms=off"
 #define TCG_ACCEL "tcg,tb-size=256"
 #define TCG_CPU	  "max" /* the widest x86-64 feature set TCG emulates (RDRAND, AVX2) */
+/* Kata's value; the default of 128 descriptors limits requests in flight. */
+#define VIRTIOFS_QUEUE_SIZE 1024
 
 static const char kernel_base_params[] =
     "console=ttyS0 panic=-1 tsc=reliable no_timer_check cryptomgr.notests i8042.noaux "
@@ -33,8 +35,8 @@ char *qemu_kernel_cmdline(const struct vm_config *cfg, unsigned long tsc_khz)
 	if (tsc_khz)
 		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%lu", tsc_khz);
 	char *out = NULL;
-	if (asprintf(&out, "%s%s%s%s%s", kernel_base_params,
-		     cfg->debug ? " agent.log=debug" : " quiet", tsc,
+	if (asprintf(&out, "%s%s%s%s%s%s", kernel_base_params, cfg->debug ? "" : " quiet",
+		     cfg->debug || cfg->agent_debug ? " agent.log=debug" : "", tsc,
 		     cfg->kernel_params && *cfg->kernel_params ? " " : "",
 		     cfg->kernel_params ? cfg->kernel_params : "") < 0)
 		return NULL;
@@ -51,10 +53,33 @@ static int add_escaped_opt(struct strv *argv, const char *before, const char *pa
 	return strv_addf(argv, "%s%s%s", before, esc, after);
 }
 
+/*
+ * virtio-fs: vhost-user hands guest memory to virtiofsd, so the memory must be a shareable
+ * memfd (the machine's RAM backend), and the device talks to virtiofsd's socket.
+ */
+static int add_virtio_fs(const struct vm_config *cfg, const struct qemu_launch *l,
+			 struct strv *argv)
+{
+	if (strv_add(argv, "-object") < 0 ||
+	    strv_addf(argv, "memory-backend-memfd,id=mem,size=%uM,share=on",
+		      cfg->memory_mib ? cfg->memory_mib : 256) < 0 ||
+	    strv_add(argv, "-chardev") < 0 ||
+	    add_escaped_opt(argv, "socket,id=vfs,path=", l->virtiofs_socket, "") < 0 ||
+	    strv_add(argv, "-device") < 0 ||
+	    strv_addf(argv, "vhost-user-fs-device,chardev=vfs,tag=%s,queue-size=%d", VM_SHARE_TAG,
+		      VIRTIOFS_QUEUE_SIZE) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, struct strv *argv,
 		    struct kata_error *err)
 {
 	bool kvm = l->accel == VM_ACCEL_KVM;
+	bool virtio_fs = cfg->shared_dir && cfg->shared_fs == VM_SHARED_FS_VIRTIO_FS;
+	if (virtio_fs && !l->virtiofs_socket)
+		return kata_fail(err, EINVAL,
+				 "building the QEMU command line: no virtiofsd socket");
 	cleanup_free char *cmdline = qemu_kernel_cmdline(cfg, l->tsc_khz);
 	if (!cmdline)
 		goto nomem;
@@ -62,7 +87,7 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 	/* clang-format off */
 	const char *fixed[] = {
 		cfg->qemu_path ? cfg->qemu_path : QEMU_DEFAULT_PATH,
-		"-M", MACHINE,
+		"-M", virtio_fs ? MACHINE ",memory-backend=mem" : MACHINE,
 		"-accel", kvm ? "kvm" : TCG_ACCEL,
 		"-cpu", kvm ? "host" : TCG_CPU,
 		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
@@ -93,7 +118,9 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 	    strv_add(argv, "-mon") < 0 || strv_add(argv, "chardev=qmp,mode=control") < 0)
 		goto nomem;
 
-	if (cfg->shared_dir) {
+	if (virtio_fs && add_virtio_fs(cfg, l, argv) < 0)
+		goto nomem;
+	if (cfg->shared_dir && !virtio_fs) {
 		/* multidevs=remap: the share holds bind mounts from several filesystems. */
 		if (strv_add(argv, "-fsdev") < 0 ||
 		    add_escaped_opt(argv, "local,id=share,path=", cfg->shared_dir,

@@ -14,6 +14,7 @@ struct qemu_launch {
 	unsigned long tsc_khz;		      /* host TSC rate for tsc_early_khz; 0: omit */
 	const char *qmp_path;		      /* QMP unix socket QEMU listens on */
 	const char *console_path;	      /* guest serial console output file */
+	const char *virtiofs_socket;	      /* virtiofsd's vhost-user socket (virtio-fs) */
 	const struct channel_config *channel; /* with the vhost fd number QEMU will inherit */
 };
 

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "hypervisor.h"
+#include "config_file.h"
 #include "runtime_config.h"
 #include "state.h"
 
@@ -28,18 +29,19 @@ static const char *accel_name(enum vm_accel a)
 	return a == VM_ACCEL_KVM ? "kvm" : "tcg";
 }
 
-/* Whether QEMU has the virtio-9p device the rootfs share needs (QEMU built without virtfs
- * lacks it). Runs `qemu -device help` directly, without a shell. */
-static int qemu_has_9p(const char *qemu, char *why, size_t len)
+/* QEMU's device list (`qemu -machine microvm -device help`), run directly, without a shell;
+ * NULL when QEMU could not be run. The shared filesystem needs virtio-9p-device (9p; a QEMU
+ * built without virtfs lacks it) or vhost-user-fs-device (virtio-fs). */
+static char *qemu_devices(const char *qemu)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
+		return NULL;
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return -errno;
+		return NULL;
 	}
 	if (pid == 0) {
 		dup2(p[1], 1);
@@ -48,7 +50,7 @@ static int qemu_has_9p(const char *qemu, char *why, size_t len)
 		_exit(127);
 	}
 	close(p[1]);
-	cleanup_free char *out = NULL;
+	char *out = NULL;
 	size_t used = 0, cap = 0;
 	for (;;) {
 		if (used + 4096 + 1 > cap) {
@@ -69,10 +71,14 @@ static int qemu_has_9p(const char *qemu, char *why, size_t len)
 	waitpid(pid, &status, 0);
 	if (out)
 		out[used] = '\0';
-	bool found = out && strstr(out, "\"virtio-9p-device\"");
-	snprintf(why, len, "%s",
-		 found ? "virtio-9p-device available" : "QEMU has no virtio-9p-device");
-	return found ? 1 : 0;
+	return out;
+}
+
+static bool has_device(const char *devices, const char *name)
+{
+	char quoted[64];
+	snprintf(quoted, sizeof(quoted), "\"%s\"", name);
+	return devices && strstr(devices, quoted);
 }
 
 static struct kata_check_item *add(struct kata_check_item **items, size_t *n, const char *name,
@@ -105,16 +111,37 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 
 	struct runtime_config cfg;
 	struct kata_error e = {0};
+	struct config_file file;
+	if (config_file_load(NULL, &file, &e) < 0) {
+		/* Nothing else can be resolved without a readable configuration. */
+		ADD("config", false, "%s", e.msg);
+		goto done;
+	}
+	ADD("config", true, "%s", *file.path ? file.path : "built-in defaults (no file)");
 	bool cfg_ok = runtime_config_load(&cfg, &e) == 0;
 	bool qemu_ok = access(cfg.qemu, X_OK) == 0;
 	ADD("qemu", qemu_ok, "%s", qemu_ok ? cfg.qemu : e.msg);
+	bool virtio_fs = cfg.shared_fs == VM_SHARED_FS_VIRTIO_FS;
 	if (cfg_ok) {
 		ADD("kernel", true, "%s", cfg.kernel);
 		ADD("initrd", true, "%s", cfg.initrd);
 	} else if (qemu_ok) {
-		/* The first of kernel and initrd that is missing is what failed. */
+		/* runtime_config_load stops at the first of kernel, initrd, virtiofsd missing. */
 		bool kernel_ok = cfg.kernel[0] != '\0' && access(cfg.kernel, R_OK) == 0;
-		ADD(kernel_ok ? "initrd" : "kernel", false, "%s", e.msg);
+		bool initrd_ok = cfg.initrd[0] != '\0' && access(cfg.initrd, R_OK) == 0;
+		const char *what = !kernel_ok ? "kernel" : !initrd_ok ? "initrd" : "virtiofsd";
+		ADD(what, false, "%s", e.msg);
+	}
+	if (cfg_ok) {
+		/* Only the shared filesystem in use needs its daemon. */
+		bool found = access(cfg.virtiofsd, X_OK) == 0;
+		char detail[PATH_MAX + 128];
+		if (found)
+			snprintf(detail, sizeof(detail), "%s", cfg.virtiofsd);
+		else
+			snprintf(detail, sizeof(detail), "not found: %s%s", cfg.virtiofsd,
+				 virtio_fs ? "" : " (virtio-fs unavailable; not in use)");
+		ADD("virtiofsd", found || !virtio_fs, "%s", detail);
 	}
 	if (qemu_ok) {
 		enum vm_accel accel;
@@ -128,9 +155,24 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 		} else {
 			ADD("accelerator", false, "%s", e.msg);
 		}
-		char why9p[128];
-		int has = qemu_has_9p(cfg.qemu, why9p, sizeof(why9p));
-		ADD("9p", has == 1, "%s", has < 0 ? strerror(-has) : why9p);
+		cleanup_free char *devices = qemu_devices(cfg.qemu);
+		bool has9p = has_device(devices, "virtio-9p-device");
+		ADD("9p", has9p || virtio_fs, "%s",
+		    has9p	? "virtio-9p-device available"
+		    : virtio_fs ? "QEMU has no virtio-9p-device (not in use)"
+				: "QEMU has no virtio-9p-device");
+		bool hasfs = has_device(devices, "vhost-user-fs-device");
+		ADD("virtio-fs", hasfs || !virtio_fs, "%s",
+		    hasfs	? "vhost-user-fs-device available"
+		    : virtio_fs ? "QEMU has no vhost-user-fs-device"
+				: "QEMU has no vhost-user-fs-device (not in use)");
+		if (cfg_ok) {
+			char detail[PATH_MAX + 64];
+			snprintf(detail, sizeof(detail), "%s (%s)",
+				 config_shared_fs_name(cfg.shared_fs),
+				 *cfg.source ? cfg.source : "built-in default");
+			ADD("shared_fs", true, "%s", detail);
+		}
 	}
 	char tmp[] = "/tmp/kata-check.XXXXXX";
 	if (mkdtemp(tmp)) {
@@ -148,6 +190,7 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 		}
 		rm_rf(tmp);
 	}
+done:
 #undef ADD
 	if (oom) {
 		free(items);
@@ -168,6 +211,34 @@ static void ki(yajl_gen g, const char *k, long long v)
 {
 	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
 	yajl_gen_integer(g, v);
+}
+
+static void kb(yajl_gen g, const char *k, bool v)
+{
+	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+	yajl_gen_bool(g, v);
+}
+
+/* What the configuration file decides beyond the VM's basics. */
+static void gen_config(yajl_gen g, const struct runtime_config *cfg)
+{
+	kv(g, "config_file", *cfg->source ? cfg->source : "built-in");
+	kv(g, "kernel_params", cfg->kernel_params);
+	kv(g, "shared_fs", config_shared_fs_name(cfg->shared_fs));
+	kv(g, "virtio_fs_daemon", cfg->virtiofsd);
+	kv(g, "virtio_fs_cache", config_virtiofs_cache_name(cfg->virtiofs_cache));
+	yajl_gen_string(g, (const unsigned char *)"enable_annotations", 18);
+	yajl_gen_array_open(g);
+	for (unsigned b = 1; config_annotation_name(b); b <<= 1)
+		if (cfg->annotations & b)
+			yajl_gen_string(g, (const unsigned char *)config_annotation_name(b),
+					strlen(config_annotation_name(b)));
+	yajl_gen_array_close(g);
+	kb(g, "hypervisor_debug", cfg->hypervisor_debug);
+	kb(g, "agent_debug", cfg->agent_debug);
+	kb(g, "runtime_debug", cfg->runtime_debug);
+	kv(g, "internetworking_model", config_net_model_name(cfg->net_model));
+	kv(g, "networking", "not implemented yet: containers get no network interface");
 }
 
 int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_error *err)
@@ -206,6 +277,7 @@ int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_e
 	ki(g, "memory_mib", cfg.memory_mib);
 	ki(g, "vcpus", cfg.vcpus);
 	ki(g, "boot_timeout_ms", cfg.boot_timeout_ms);
+	gen_config(g, &cfg);
 	kv(g, "accelerator", accel_name(accel));
 	kv(g, "accelerator_reason", accel_reason);
 	kv(g, "channel", channel_kind_name(ch.kind));

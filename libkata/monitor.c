@@ -85,7 +85,7 @@ static int agent_handshake(struct monitor *m, int timeout_ms, struct kata_error 
 	return rc;
 }
 
-static int create_sandbox(struct monitor *m, struct kata_error *err)
+static int create_sandbox(struct monitor *m, enum vm_shared_fs fs, struct kata_error *err)
 {
 	char *options[] = {"trans=virtio", "version=9p2000.L", "msize=524288", "cache=mmap"};
 	Grpc__Storage storage = GRPC__STORAGE__INIT;
@@ -94,6 +94,12 @@ static int create_sandbox(struct monitor *m, struct kata_error *err)
 	storage.fstype = "9p";
 	storage.options = options;
 	storage.n_options = sizeof(options) / sizeof(*options);
+	if (fs == VM_SHARED_FS_VIRTIO_FS) {
+		/* Kata's names: driver "virtio-fs", the mount tag as source, no options. */
+		storage.driver = "virtio-fs";
+		storage.fstype = "virtiofs";
+		storage.n_options = 0;
+	}
 	storage.mount_point = GUEST_SHARED_DIR;
 	Grpc__Storage *storages[] = {&storage};
 
@@ -146,13 +152,23 @@ static int boot(struct monitor *m, struct kata_error *err)
 	struct monitor_args *a = m->args;
 	struct runtime_config rc_cfg;
 	int rc;
+	Grpc__Spec *spec = a->spec->spec;
 	if ((rc = runtime_config_load(&rc_cfg, err)) < 0 ||
+	    (rc = runtime_config_apply_annotations(&rc_cfg, spec->annotations, spec->n_annotations,
+						   err)) < 0 ||
 	    (rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
 	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
 		return rc;
 	const Grpc__Linux *lx = a->spec->spec->linux;
 	runtime_config_size_for(&rc_cfg, lx ? lx->resources : NULL,
 				(unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+	/* runtime.enable_debug: this monitor logs debug lines as with --debug. */
+	static struct kata_context debug_ctx;
+	if (rc_cfg.runtime_debug && !m->ctx->debug) {
+		debug_ctx = *m->ctx;
+		debug_ctx.debug = true;
+		m->ctx = &debug_ctx;
+	}
 
 	/* QEMU's sockets are named relative to the state directory, its cwd and ours: a deep
 	 * --root would otherwise overflow the 108 bytes of a unix socket path. */
@@ -165,19 +181,26 @@ static int boot(struct monitor *m, struct kata_error *err)
 	    .name = name,
 	    .kernel = rc_cfg.kernel,
 	    .initrd = rc_cfg.initrd,
+	    .kernel_params = rc_cfg.kernel_params,
 	    .vcpus = rc_cfg.vcpus,
 	    .memory_mib = rc_cfg.memory_mib,
 	    .run_dir = ".",
 	    .shared_dir = "shared",
+	    .shared_fs = rc_cfg.shared_fs,
+	    .virtiofsd_path = rc_cfg.virtiofsd,
+	    .virtiofs_cache = rc_cfg.virtiofs_cache,
 	    .cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
-	    .debug = m->ctx->debug,
+	    .debug = m->ctx->debug || rc_cfg.hypervisor_debug,
+	    .agent_debug = rc_cfg.agent_debug,
 	};
 	mkdir_p(cfg.cache_dir, 0700);
 	const char *why = NULL;
 	if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
 		return rc;
-	kata_debug(m->ctx, "%s: agent channel: %s (%s)", a->id, channel_kind_name(cfg.channel.kind),
-		   why ? why : "");
+	kata_debug(m->ctx, "%s: agent channel: %s (%s); shared fs %s; config %s", a->id,
+		   channel_kind_name(cfg.channel.kind), why ? why : "",
+		   config_shared_fs_name(cfg.shared_fs),
+		   *rc_cfg.source ? rc_cfg.source : "built-in");
 	long long t0 = monitor_now_ms();
 	rc = vm_start(&cfg, &m->vm, err);
 	/* QEMU holds its own copy of a vhost-vsock fd once started. */
@@ -195,7 +218,8 @@ static int boot(struct monitor *m, struct kata_error *err)
 		return rc;
 	kata_debug(m->ctx, "%s: agent ready %lld ms after QEMU start", a->id,
 		   monitor_now_ms() - t0);
-	if ((rc = create_sandbox(m, err)) < 0 || (rc = create_container(m, err)) < 0)
+	if ((rc = create_sandbox(m, rc_cfg.shared_fs, err)) < 0 ||
+	    (rc = create_container(m, err)) < 0)
 		return rc;
 	return 0;
 }

@@ -1,28 +1,52 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Where the runtime finds QEMU and the guest image. */
+/* The resolved runtime configuration: QEMU, the guest image, VM size, shared filesystem. */
 #ifndef KATA_RUNTIME_CONFIG_H
 #define KATA_RUNTIME_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 
+#include "config_file.h"
+#include "hypervisor.h"
 #include "kata.h"
 #include "oci.pb-c.h"
 
 struct runtime_config {
+	char source[PATH_MAX]; /* the configuration file used; "" for the built-in defaults */
 	char qemu[PATH_MAX];
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];
+	char kernel_params[CONFIG_KERNEL_PARAMS_MAX]; /* appended to the built-in ones */
 	unsigned vcpus;
 	unsigned memory_mib;
 	int boot_timeout_ms;
+	enum vm_shared_fs shared_fs;
+	char virtiofsd[PATH_MAX];
+	enum vm_virtiofs_cache virtiofs_cache;
+	unsigned annotations; /* enum config_annotation bits: what containers may override */
+	bool hypervisor_debug, agent_debug, runtime_debug;
+	enum config_net_model net_model; /* validated and shown; networking is not implemented */
 };
 
 /*
- * Resolves the configuration: environment overrides (KATA_QEMU, KATA_KERNEL, KATA_INITRD,
- * KATA_MEMORY_MIB, KATA_BOOT_TIMEOUT_MS), then the guest image beside the binary (build tree:
- * <dir>/guest/, install: <prefix>/share/kata/).
+ * Resolves the configuration, each setting from the first that has it: the environment
+ * (KATA_QEMU, KATA_KERNEL, KATA_INITRD, KATA_MEMORY_MIB, KATA_VCPUS, KATA_BOOT_TIMEOUT_MS), the
+ * configuration file (config_file_load), the built-in defaults (the guest image beside the
+ * binary: build tree <dir>/guest/, install <prefix>/share/kata/; 256 MiB, 1 vCPU, 60 s, 9p).
  */
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err);
+
+/* The annotation prefix Kata uses for hypervisor settings. */
+#define KATA_HYPERVISOR_ANNOTATION "io.katacontainers.config.hypervisor."
+
+/*
+ * Applies a container's io.katacontainers.config.hypervisor.* annotations (default_vcpus,
+ * default_memory in MiB, kernel_params, appended) where cfg->annotations allows them, as Kata
+ * does. One that is not allowed, not supported, or has a bad value fails naming it.
+ */
+int runtime_config_apply_annotations(struct runtime_config *cfg,
+				     Grpc__Spec__AnnotationsEntry *const *a, size_t n,
+				     struct kata_error *err);
 
 /*
  * Sizes the VM for the container's limits, as Kata does: the memory limit (rounded up to MiB)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 
 #include "hostcache.h"
 #include "qemu_priv.h"
+#include "qemu_proc.h"
+#include "virtiofsd.h"
 
 static const char *arg_after(const struct strv *argv, const char *flag)
 {
@@ -173,6 +176,115 @@ static void test_debug_params_and_escaping(void **state)
 	free(line);
 }
 
+static void test_virtio_fs_command_line(void **state)
+{
+	struct vm_config cfg = base_config();
+	cfg.shared_fs = VM_SHARED_FS_VIRTIO_FS;
+	cfg.agent_debug = true;
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_TCG);
+	l.virtiofs_socket = "./vfs,sock";
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+
+	/* Guest RAM is a shareable memfd that virtiofsd maps; the machine uses it as its RAM. */
+	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off,memory-backend=mem");
+	assert_true(has_pair(&argv, "-object", "memory-backend-memfd,id=mem,size=512M,share=on"));
+	assert_string_equal(arg_after(&argv, "-m"), "512M");
+	assert_true(has_pair(&argv, "-chardev", "socket,id=vfs,path=./vfs,,sock"));
+	assert_true(has_pair(&argv, "-device",
+			     "vhost-user-fs-device,chardev=vfs,tag=kataShared,queue-size=1024"));
+	assert_null(arg_after(&argv, "-fsdev"));
+	for (size_t i = 0; i < argv.n; i++)
+		assert_null(strstr(argv.v[i], "virtio-9p"));
+	/* agent.enable_debug alone: the agent logs at debug level, the kernel stays quiet. */
+	const char *append = arg_after(&argv, "-append");
+	assert_non_null(strstr(append, " quiet"));
+	assert_non_null(strstr(append, " agent.log=debug"));
+	strv_clear(&argv);
+
+	l.virtiofs_socket = NULL;
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), -EINVAL);
+	assert_string_equal(err.msg, "building the QEMU command line: no virtiofsd socket");
+	strv_clear(&argv);
+
+	/* No share at all: neither filesystem device, and plain RAM. */
+	cfg.shared_dir = NULL;
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off");
+	assert_null(arg_after(&argv, "-object"));
+	strv_clear(&argv);
+
+	assert_int_equal(virtiofsd_build_argv("/usr/lib/qemu/virtiofsd", "/run/k/c1/shared",
+					      VM_VIRTIOFS_CACHE_AUTO, 5, &argv),
+			 0);
+	const char *want[] = {"/usr/lib/qemu/virtiofsd",
+			      "--fd=5",
+			      "-f",
+			      "-o",
+			      "source=/run/k/c1/shared",
+			      "-o",
+			      "cache=auto",
+			      "-o",
+			      "announce_submounts",
+			      "--rlimit-nofile=0",
+			      NULL};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		assert_string_equal(argv.v[i] ? argv.v[i] : "(null)", want[i] ? want[i] : "(null)");
+	strv_clear(&argv);
+	/* Kata's "never" is virtiofsd's "none". */
+	assert_int_equal(virtiofsd_build_argv("/v", "/s", VM_VIRTIOFS_CACHE_NEVER, 5, &argv), 0);
+	assert_string_equal(argv.v[6], "cache=none");
+	strv_clear(&argv);
+	assert_int_equal(virtiofsd_build_argv("/v", "/s", VM_VIRTIOFS_CACHE_ALWAYS, 5, &argv), 0);
+	assert_string_equal(argv.v[6], "cache=always");
+	strv_clear(&argv);
+}
+
+/* The real virtiofsd: it starts on our listening socket, serves a client, and is stopped. */
+static void test_virtiofsd_start_stop(void **state)
+{
+	char dir[] = "/tmp/kata-test-vfs-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char share[128], sock[128], log[128];
+	snprintf(share, sizeof(share), "%s/shared", dir);
+	snprintf(sock, sizeof(sock), "%s/vfs.sock", dir);
+	snprintf(log, sizeof(log), "%s/virtiofsd.log", dir);
+	assert_int_equal(mkdir(share, 0700), 0);
+	pid_t pid = -1;
+	struct kata_error err = {0};
+
+	assert_int_equal(virtiofsd_start("/nonexistent/virtiofsd", share, VM_VIRTIOFS_CACHE_AUTO,
+					 sock, log, &pid, &err),
+			 -ENOENT);
+	assert_string_equal(err.msg, "virtio-fs: virtiofsd /nonexistent/virtiofsd: No such file "
+				     "or directory");
+	assert_int_equal(virtiofsd_start(VM_VIRTIOFSD_DEFAULT, "/nonexistent/share",
+					 VM_VIRTIOFS_CACHE_AUTO, sock, log, &pid, &err),
+			 -ENOENT);
+	assert_string_equal(err.msg, "virtio-fs: shared directory /nonexistent/share: No such "
+				     "file or directory");
+
+	if (access(VM_VIRTIOFSD_DEFAULT, X_OK) == 0) {
+		assert_int_equal(virtiofsd_start(VM_VIRTIOFSD_DEFAULT, share,
+						 VM_VIRTIOFS_CACHE_AUTO, sock, log, &pid, &err),
+				 0);
+		assert_true(pid > 0);
+		/* Still serving: it waits for its vhost-user client. */
+		usleep(200 * 1000);
+		assert_false(qemu_proc_exited(pid, NULL));
+		virtiofsd_stop(pid, 200);
+		assert_int_equal(kill(pid, 0), -1);
+		assert_int_equal(errno, ESRCH);
+		/* Reaped already: stopping again does nothing (and kills nobody). */
+		virtiofsd_stop(pid, 200);
+		unlink(log);
+		unlink(sock);
+	}
+	rmdir(share);
+	rmdir(dir);
+}
+
 static void test_hybrid_channel_rejected(void **state)
 {
 	struct vm_config cfg = base_config();
@@ -305,6 +417,8 @@ int main(void)
 	    cmocka_unit_test(test_tcg_command_line),
 	    cmocka_unit_test(test_kvm_command_line),
 	    cmocka_unit_test(test_debug_params_and_escaping),
+	    cmocka_unit_test(test_virtio_fs_command_line),
+	    cmocka_unit_test(test_virtiofsd_start_stop),
 	    cmocka_unit_test(test_hybrid_channel_rejected),
 	    cmocka_unit_test(test_hostcache_and_tsc),
 	    cmocka_unit_test(test_probe_guest_runs_under_tcg),
