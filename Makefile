@@ -20,6 +20,9 @@ LIB_INC  = -Icommon -I$(B)/gen/protos -Ilibkata -Ihypervisor -Ivsock
 DIR_INC  = $(LIB_INC)
 $(B)/obj/agent/%.o $(B)/san/agent/%.o: DIR_INC = -Icommon -I$(B)/gen/protos -Iagent
 $(B)/obj/cmd/%.o: DIR_INC =
+# The guest image's install location, compiled in as libkata's last resort (see find_guest_file).
+$(B)/obj/libkata/runtime_config.o $(B)/san/libkata/runtime_config.o: \
+	CPPFLAGS += -DKATA_DATADIR='"$(PREFIX)/share/kata"'
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -MMD -MP $(PKG_CFLAGS)
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -152,9 +155,11 @@ install: all
 	install -m 0644 $(B)/guest/initramfs.cpio $(DESTDIR)$(PREFIX)/share/kata/initramfs.cpio
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0644 man/libkata.3 $(DESTDIR)$(PREFIX)/share/man/man3/libkata.3
 
 format:
-	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c)
+	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c tests/example/*.c)
 
 clean:
 	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-agent $(B)/libkata.*

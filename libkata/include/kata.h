@@ -40,7 +40,7 @@ enum kata_log_format { KATA_LOG_TEXT = 0, KATA_LOG_JSON = 1 };
 /* Runtime-wide settings, mirroring runc's global flags. Unset fields take defaults. */
 struct kata_context {
 	const char *root;     /* state directory root; default /run/kata */
-	const char *log_path; /* where log lines go; NULL: stderr for errors only */
+	const char *log_path; /* where log lines go; NULL: the library logs nothing */
 	enum kata_log_format log_format;
 	bool debug;	     /* log debug lines too */
 	bool systemd_cgroup; /* accepted for compatibility; the guest uses cgroupfs */
@@ -222,6 +222,18 @@ KATA_PUBLIC int kata_container_checkpoint(const struct kata_context *ctx, const 
 					  struct kata_error *err);
 KATA_PUBLIC int kata_container_restore(const struct kata_context *ctx, const char *id,
 				       struct kata_error *err);
+
+/* ---- waiting for a container without polling ---------------------------------------------- */
+
+/* A new O_CLOEXEC fd that polls readable once the container has stopped and its VM is gone
+ * (at once if it already has); for poll/epoll only, the caller closes it. -EAGAIN: creating. */
+KATA_PUBLIC int kata_container_exit_fd(const struct kata_context *ctx, const char *id, int *ret_fd,
+				       struct kata_error *err);
+
+/* The exit status of a stopped container (128+signal if killed, 255 if its VM died first);
+ * -EBUSY while it has not stopped, -ENODATA if none was recorded. */
+KATA_PUBLIC int kata_container_exit_status(const struct kata_context *ctx, const char *id,
+					   int *ret_status, struct kata_error *err);
 
 #ifdef __cplusplus
 }
