@@ -22,6 +22,11 @@ int cmd_error(struct kata_error *err, int errnum, const char *fmt, ...)
 int cmd_take_id(int argc, char **argv, const char *command, const char **ret_id,
 		struct kata_error *err)
 {
+	/* Commands without flags of their own would otherwise take "--bogus" for an id. */
+	bool after_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	for (int i = optind; i < argc && !after_dashdash; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cmd_error(err, EINVAL, "%s: unknown flag \"%s\"", command, argv[i]);
 	if (optind >= argc)
 		return cmd_error(err, EINVAL, "%s: a container id is required", command);
 	if (argc - optind > 1)

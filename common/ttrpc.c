@@ -48,6 +48,10 @@ void ttrpc_reader_reset(struct ttrpc_reader *r)
 int ttrpc_reader_read(struct ttrpc_reader *r, int fd, struct ttrpc_frame_header *ret_h,
 		      uint8_t **ret_payload)
 {
+	/* A refused header stays refused: without this, a caller that reads on after
+	 * -EMSGSIZE (or -ENOMEM) would read the "payload" into a buffer never allocated. */
+	if (r->hdr_len == TTRPC_HEADER_LEN && r->h.length > 0 && !r->payload)
+		return r->h.length > TTRPC_MAX_MESSAGE_LEN ? -EMSGSIZE : -ENOMEM;
 	while (r->hdr_len < TTRPC_HEADER_LEN) {
 		ssize_t n = io_read_some(fd, r->hdr + r->hdr_len, TTRPC_HEADER_LEN - r->hdr_len);
 		if (n <= 0)

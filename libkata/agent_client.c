@@ -89,6 +89,25 @@ static struct agent_call *take_call(struct agent_client *c, uint32_t stream_id)
 	return NULL;
 }
 
+/* Longest guest error message passed on; the rest is cut. */
+#define AGENT_MESSAGE_MAX 512
+
+/*
+ * The guest is untrusted and its error messages reach the user's terminal and the log: cut
+ * them short and replace control characters (newlines, escape sequences) so a guest can
+ * neither forge log lines nor drive the terminal.
+ */
+static void sanitize_message(char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i < AGENT_MESSAGE_MAX; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+	/* Only written when cutting: an absent message is protobuf-c's read-only "". */
+	if (s[i])
+		s[i] = '\0';
+}
+
 static void dispatch(struct agent_client *c, const struct ttrpc_frame_header *h,
 		     const uint8_t *payload)
 {
@@ -101,7 +120,10 @@ static void dispatch(struct agent_client *c, const struct ttrpc_frame_header *h,
 	if (!resp) {
 		complete(call, TTRPC_INTERNAL, "malformed response from the agent", NULL);
 	} else if (resp->status && resp->status->code != 0) {
-		complete(call, resp->status->code, resp->status->message, NULL);
+		char *message = resp->status->message;
+		if (message)
+			sanitize_message(message);
+		complete(call, resp->status->code, message ? message : "", NULL);
 	} else {
 		ProtobufCMessage *reply = protobuf_c_message_unpack(
 		    call->reply_desc, NULL, resp->payload.len, resp->payload.data);
