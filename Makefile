@@ -47,7 +47,7 @@ UNIT_BIN   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 GUEST = $(B)/guest/vmlinux $(B)/guest/initramfs.cpio
 
-.PHONY: all deps demo check unit bats integration install clean format guest bundle bench
+.PHONY: all deps demo check unit bats integration install clean format guest bundle bench fuzz soak
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -140,6 +140,15 @@ integration: all bundle
 bench: all bundle
 	bench/bench.sh $(B)
 
+# Not part of check: libFuzzer targets (clang), FUZZ_SECONDS each; soak: SOAK_N run/delete cycles.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+SOAK_N ?= 1000
+soak: all bundle
+	KATA_BUILD=$(abspath $(B)) scripts/soak.sh $(SOAK_N)
+
 # --- install --------------------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kata \
@@ -159,7 +168,7 @@ install: all
 	install -m 0644 man/libkata.3 $(DESTDIR)$(PREFIX)/share/man/man3/libkata.3
 
 format:
-	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c tests/example/*.c)
+	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c tests/example/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-agent $(B)/libkata.*

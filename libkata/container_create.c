@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <libgen.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -96,6 +98,29 @@ static int spawn_monitor(struct monitor_args *args, bool foreground, pid_t *ret_
 	return 0;
 }
 
+/* Paths the caller named are checked before a VM boots for nothing. */
+static int check_paths(const struct kata_create_options *opts, struct kata_error *err)
+{
+	struct stat st;
+	if (opts->console_socket && *opts->console_socket) {
+		if (stat(opts->console_socket, &st) < 0)
+			return kata_fail_errno(err, errno, "console socket \"%s\"", opts->console_socket);
+		if (!S_ISSOCK(st.st_mode))
+			return kata_fail(err, ENOTSOCK, "console socket \"%s\" is not a socket",
+					 opts->console_socket);
+	}
+	if (opts->pid_file && *opts->pid_file) {
+		cleanup_free char *copy = strdup(opts->pid_file);
+		if (!copy)
+			return kata_fail(err, ENOMEM, "out of memory");
+		const char *dir = dirname(copy);
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return kata_fail(err, ENOENT, "pid file \"%s\": directory \"%s\" does not exist",
+					 opts->pid_file, dir);
+	}
+	return 0;
+}
+
 int container_create(const struct kata_context *ctx, const char *id,
 		     const struct kata_create_options *opts, bool foreground, pid_t *ret_monitor,
 		     struct kata_error *err)
@@ -107,6 +132,9 @@ int container_create(const struct kata_context *ctx, const char *id,
 		return kata_fail(
 		    err, ENOTSUP,
 		    "--preserve-fds is not supported: host fds cannot cross into the VM");
+	rc = check_paths(opts, err);
+	if (rc < 0)
+		return rc;
 	struct oci_spec *spec = NULL;
 	rc = oci_spec_load(opts->bundle && *opts->bundle ? opts->bundle : ".", &spec, err);
 	if (rc < 0)
