@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 			/* The monitor outlives us in another directory: keep the path absolute. */
 			if (optarg[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
 			    snprintf(abs_log, sizeof(abs_log), "%s/%s", cwd, optarg) <
-				    (int)sizeof(abs_log))
+				(int)sizeof(abs_log))
 				ctx.log_path = abs_log;
 			break;
 		case OPT_LOG_FORMAT:

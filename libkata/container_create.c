@@ -104,7 +104,8 @@ static int check_paths(const struct kata_create_options *opts, struct kata_error
 	struct stat st;
 	if (opts->console_socket && *opts->console_socket) {
 		if (stat(opts->console_socket, &st) < 0)
-			return kata_fail_errno(err, errno, "console socket \"%s\"", opts->console_socket);
+			return kata_fail_errno(err, errno, "console socket \"%s\"",
+					       opts->console_socket);
 		if (!S_ISSOCK(st.st_mode))
 			return kata_fail(err, ENOTSOCK, "console socket \"%s\" is not a socket",
 					 opts->console_socket);
@@ -115,7 +116,8 @@ static int check_paths(const struct kata_create_options *opts, struct kata_error
 			return kata_fail(err, ENOMEM, "out of memory");
 		const char *dir = dirname(copy);
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			return kata_fail(err, ENOENT, "pid file \"%s\": directory \"%s\" does not exist",
+			return kata_fail(err, ENOENT,
+					 "pid file \"%s\": directory \"%s\" does not exist",
 					 opts->pid_file, dir);
 	}
 	return 0;

@@ -27,7 +27,8 @@ static const char *const mount_options[] = {
     "rslave",	   "unbindable",  "runbindable", NULL};
 
 /* linux.namespaces the guest creates (time is refused; joining paths too). */
-static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts", NULL};
+static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network",
+					 "pid",	   "user", "uts",   NULL};
 
 /* The seccomp vocabulary of the parser (libkata/oci_spec_seccomp.c) and the agent. */
 static const char *const seccomp_actions[] = {
