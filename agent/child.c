@@ -204,6 +204,17 @@ static void setup_namespaces_and_root(const struct child_config *cfg, struct kat
 			fail_setup(setup_code(err), err);
 		}
 	}
+	if (spec->domainname && *spec->domainname) {
+		if (!cfg->new_uts) {
+			kata_fail(err, EINVAL,
+				  "unable to set domainname without a private UTS namespace");
+			fail_setup(TTRPC_INVALID_ARGUMENT, err);
+		}
+		if (setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
+			kata_fail_errno(err, errno, "setdomainname \"%s\"", spec->domainname);
+			fail_setup(setup_code(err), err);
+		}
+	}
 	if (container_setup_sysctl(spec->linux, err) < 0)
 		fail_setup(setup_code(err), err);
 }

@@ -370,6 +370,7 @@ int oci_spec_parse(const char *json, const char *bundle, struct oci_spec **ret,
 	if ((rc = json_get_string(r, "root", "path", true, &spec->root->path, err)) < 0 ||
 	    (rc = json_get_bool(r, "root", "readonly", &spec->root->readonly, err)) < 0 ||
 	    (rc = json_get_string(root, "", "hostname", false, &spec->hostname, err)) < 0 ||
+	    (rc = json_get_string(root, "", "domainname", false, &spec->domainname, err)) < 0 ||
 	    (rc = check_unsupported(root, err)) < 0 ||
 	    (rc = parse_process(root, &spec->process, err)) < 0 ||
 	    (rc = parse_mounts(root, spec, err)) < 0 || (rc = parse_annotations(root, s, err)) < 0)

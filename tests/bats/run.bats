@@ -113,3 +113,18 @@ more-out" "$out" "stdout"
 	[[ "$output" == *'no/such/binary'*'no such file or directory'* ]] || [[ "$output" == *'/no/such/binary'* ]]
 	expect_root_empty
 }
+
+@test "run: spec domainname is applied in the guest's UTS namespace" {
+	set_config '.domainname = "example.org"'
+	set_args cat /proc/sys/kernel/domainname
+	run kata run --bundle "$BUNDLE" c1
+	expect_status 0
+	expect_eq example.org "$output" "domainname"
+}
+
+@test "run: domainname without a UTS namespace is refused" {
+	set_config '.domainname = "example.org" | .linux.namespaces |= map(select(.type != "uts")) | del(.hostname)'
+	set_args true
+	run kata run --bundle "$BUNDLE" c1
+	expect_failure_clean 'unable to set domainname without a private UTS namespace'
+}
