@@ -261,20 +261,29 @@ int qmp_from_fd(int fd, int timeout_ms, struct qmp **ret, struct kata_error *err
 	}
 	q->fd = fd;
 
-	cleanup_free char *line = NULL;
-	int r = qmp_next_line(q, deadline, &line);
-	if (r < 0) {
-		r = qmp_fail_io(err, r, "greeting", timeout_ms);
-		qmp_close(q);
-		return r;
-	}
+	/* QEMU can emit an event (RESUME as the vCPUs start) ahead of the greeting when we connect
+	 * at that moment: queue events until the greeting arrives. */
 	yajl_val greeting = NULL;
-	r = qmp_dispatch_line(q, line, &greeting);
-	if (r < 0 || !qmp_json_member(greeting, "QMP")) {
-		if (greeting)
-			yajl_tree_free(greeting);
-		qmp_close(q);
-		return kata_fail(err, EPROTO, "qmp: expected a QMP greeting, got \"%.200s\"", line);
+	int r;
+	for (;;) {
+		cleanup_free char *line = NULL;
+		r = qmp_next_line(q, deadline, &line);
+		if (r < 0) {
+			r = qmp_fail_io(err, r, "greeting", timeout_ms);
+			qmp_close(q);
+			return r;
+		}
+		r = qmp_dispatch_line(q, line, &greeting);
+		if (r == 0 && !greeting)
+			continue; /* an event, now queued */
+		if (r < 0 || !qmp_json_member(greeting, "QMP")) {
+			if (greeting)
+				yajl_tree_free(greeting);
+			qmp_close(q);
+			return kata_fail(err, EPROTO,
+					 "qmp: expected a QMP greeting, got \"%.200s\"", line);
+		}
+		break;
 	}
 	yajl_tree_free(greeting);
 

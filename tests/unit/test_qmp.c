@@ -284,6 +284,31 @@ static void test_timeout(void **state)
 	qmp_close(q);
 }
 
+/* Seen in CI: QEMU emitted RESUME before the greeting when the client connected as the
+ * vCPUs started. The event is queued and the handshake goes on. */
+static void test_event_before_greeting(void **state)
+{
+	(void)state;
+	const struct step script[] = {
+	    {SEND,
+	     "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESUME\"}\n", 0},
+	    {SEND, GREETING, 0},
+	    {RECV, NULL, 0},
+	    {SEND, "{\"return\": {}, \"id\": %ID%}\n", 0},
+	    {END, NULL, 0}};
+	struct peer p;
+	int fd = peer_start(&p, script);
+	struct kata_error err = {0};
+	struct qmp *q = NULL;
+	assert_int_equal(qmp_from_fd(fd, 2000, &q, &err), 0);
+	char *event = NULL;
+	assert_int_equal(qmp_next_event(q, &event), 1);
+	assert_string_equal(event, "RESUME");
+	free(event);
+	qmp_close(q);
+	peer_join(&p);
+}
+
 static void test_greeting_timeout_and_garbage(void **state)
 {
 	const struct step silent[] = {{SLEEP, NULL, 300}, {END, NULL, 0}};
@@ -368,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_closes_mid_reply),
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_greeting_timeout_and_garbage),
+	    cmocka_unit_test(test_event_before_greeting),
 	    cmocka_unit_test(test_connect_waits_for_socket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
