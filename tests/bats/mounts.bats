@@ -15,7 +15,7 @@ teardown() {
 
 @test "mounts: root.readonly makes / read-only (EROFS)" {
 	set_config '.root.readonly = true'
-	run_in_container 'touch /newfile; echo "rc=$?"; echo ok > /tmp/x 2>/dev/null; echo "tmp rc=$?"'
+	run_in_container 'exec 2>&1; touch /newfile; echo "rc=$?"; echo ok > /tmp/x 2>/dev/null; echo "tmp rc=$?"'
 	expect_status 0
 	expect_output_contains "Read-only file system"
 	expect_line "rc=1"
@@ -54,7 +54,8 @@ teardown() {
 @test "mounts: a read-only bind refuses writes (EROFS) and the host file is unchanged" {
 	echo keep >"$HOSTDIR/f"
 	add_mount "{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"$HOSTDIR\",\"options\":[\"bind\",\"ro\"]}"
-	run_in_container 'echo changed > /ro/f; echo "rc=$?"'
+	# One stream in the guest: stdout and stderr travel separately and may interleave on the host.
+	run_in_container 'exec 2>&1; echo changed > /ro/f; echo "rc=$?"'
 	expect_output_contains "Read-only file system"
 	expect_line "rc=1"
 	expect_eq keep "$(cat "$HOSTDIR/f")" "host file"
