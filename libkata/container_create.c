@@ -17,56 +17,16 @@
 #include "log.h"
 #include "monitor.h"
 #include "oci_spec.h"
-
-static int write_pid_file(const char *path, pid_t pid, struct kata_error *err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	int rc = write_file_atomic(path, buf, (size_t)n);
-	if (rc < 0)
-		return kata_fail_errno(err, -rc, "write pid file %s", path);
-	return 0;
-}
-
-/* The monitor must hold nothing of the CLI's but stdio and its sync pipe: an inherited lock
- * fd would keep the container locked for its whole life. */
-static void close_other_fds(int keep)
-{
-	if (keep > 3)
-		close_range(3, (unsigned)keep - 1, 0);
-	close_range((unsigned)keep + 1, ~0U, 0);
-}
-
-static int read_report(int fd, struct monitor_report *r)
-{
-	size_t got = 0;
-	while (got < sizeof(*r)) {
-		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EPIPE;
-		got += (size_t)n;
-	}
-	r->msg[sizeof(r->msg) - 1] = '\0';
-	return 0;
-}
+#include "spawn.h"
 
 static int spawn_monitor(struct monitor_args *args, bool foreground, pid_t *ret_pid,
 			 struct kata_error *err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return kata_fail_errno(err, errno, "pipe");
-	pid_t child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return kata_fail_errno(err, errno, "fork");
-	}
+	int fd;
+	pid_t child = spawn_with_report_pipe(&fd, err);
+	if (child < 0)
+		return (int)child;
 	if (child == 0) {
-		close(p[0]);
-		close_other_fds(p[1]);
 		setsid();
 		if (!foreground) {
 			/* Detach: the monitor is re-parented (to a subreaper such as conmon). */
@@ -74,21 +34,21 @@ static int spawn_monitor(struct monitor_args *args, bool foreground, pid_t *ret_
 			if (grandchild != 0)
 				_exit(grandchild < 0);
 		}
-		args->sync_fd = p[1];
+		args->sync_fd = fd;
 		monitor_main(args);
 	}
-	close(p[1]);
 	if (!foreground)
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 	struct monitor_report r;
-	int rc = read_report(p[0], &r);
-	close(p[0]);
+	int rc = spawn_read_report(fd, &r, sizeof(r));
+	close(fd);
 	if (rc < 0) {
 		if (foreground)
 			waitpid(child, NULL, 0);
 		return kata_fail(err, EPIPE, "the container monitor exited before reporting");
 	}
+	r.msg[sizeof(r.msg) - 1] = '\0';
 	if (r.status != 0) {
 		if (foreground)
 			waitpid(child, NULL, 0);

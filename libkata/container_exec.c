@@ -20,6 +20,7 @@
 #include "console.h"
 #include "container.h"
 #include "error.h"
+#include "spawn.h"
 #include "exec_process.h"
 #include "exec_session.h"
 #include "fsutil.h"
@@ -61,14 +62,6 @@ static int check_status(const char *id, const char *status, struct kata_error *e
 		return kata_fail(err, EINVAL, "cannot exec in a created container (start %s first)",
 				 id);
 	return kata_fail(err, EINVAL, "cannot exec in a %s container", status);
-}
-
-static int write_pid_file(const char *path, pid_t pid, struct kata_error *err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	int rc = write_file_atomic(path, buf, (size_t)n);
-	return rc < 0 ? kata_fail_errno(err, -rc, "write pid file %s", path) : 0;
 }
 
 /*
@@ -189,34 +182,19 @@ fail:
 static int run_detached(const char *dir, const struct kata_exec_options *o, const uint8_t *proc,
 			size_t len, struct kata_error *err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return kata_fail_errno(err, errno, "pipe");
-	pid_t child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return kata_fail_errno(err, errno, "fork");
-	}
-	if (child == 0) {
-		close(p[0]);
-		/* Keep only stdio and the report pipe: an inherited lock must not live on. */
-		if (p[1] > 3)
-			close_range(3, (unsigned)p[1] - 1, 0);
-		close_range((unsigned)p[1] + 1, ~0U, 0);
-		standin_main(dir, o, proc, len, p[1]);
-	}
-	close(p[1]);
+	int fd;
+	pid_t child = spawn_with_report_pipe(&fd, err);
+	if (child < 0)
+		return (int)child;
+	if (child == 0)
+		standin_main(dir, o, proc, len, fd);
 	struct standin_report r = {0};
-	ssize_t n;
-	do
-		n = read(p[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n != (ssize_t)sizeof(r) || r.status != 0) {
+	int rc = spawn_read_report(fd, &r, sizeof(r));
+	close(fd);
+	if (rc < 0 || r.status != 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
-		if (n != (ssize_t)sizeof(r))
+		if (rc < 0)
 			return kata_fail(err, EPIPE, "the exec stand-in exited before reporting");
 		r.msg[sizeof(r.msg) - 1] = '\0';
 		return kata_fail(err, r.status, "%s", r.msg);
