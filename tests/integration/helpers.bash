@@ -1,9 +1,8 @@
 # Helpers for client integration tests (podman, containerd, docker): each test file runs its
 # client with private state under a temporary directory and removes it afterwards.
 
-KATA_BUILD=${KATA_BUILD:-$(cd "$BATS_TEST_DIRNAME/../../build" && pwd)}
-KATA_BIN=$KATA_BUILD/kata
-GUEST_RELEASE=$(cat "$KATA_BUILD/guest/kernel-release")
+# The shared assertions (expect_eq, expect_status, ...) and KATA_BUILD/KATA_BIN/GUEST_RELEASE.
+source "$BATS_TEST_DIRNAME/../bats/helpers.bash"
 
 # Installs Debian packages the client needs when they are missing.
 need_packages() {
@@ -22,20 +21,6 @@ busybox_tarball() {
 	cp -a "$KATA_BUILD/bundle/rootfs/." "$tmp/"
 	tar -C "$tmp" -cf "$out" .
 	rm -rf "$tmp"
-}
-
-expect_eq() {
-	if [ "$1" != "$2" ]; then
-		echo "${3:-value}: expected [$1], got [$2]" >&2
-		return 1
-	fi
-}
-
-expect_status() {
-	if [ "$status" -ne "$1" ]; then
-		echo "exit status: expected $1, got $status; output: [$output]" >&2
-		return 1
-	fi
 }
 
 # No QEMU or monitor of ours may outlive the test: they carry the kata root in their paths.

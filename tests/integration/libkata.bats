@@ -33,34 +33,8 @@ teardown_file() {
 	rm -rf "$LIBTMP"
 }
 
-setup() {
-	ROOT=$(mktemp -d /run/kata-libkata.XXXXXX)
-	BUNDLE=$(mktemp -d /tmp/kata-libkata-bundle.XXXXXX)
-	jq --arg root "$KATA_BUILD/bundle/rootfs" '.root.path = $root | .process.terminal = false' \
-		"$KATA_BUILD/bundle/config.json" >"$BUNDLE/config.json"
-}
-
-teardown() {
-	local id
-	for id in $(ls "$ROOT" 2>/dev/null); do
-		"$KATA_BIN" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
-	done
-	local left
-	left=$(pgrep -af -- "$ROOT( |/|$)" || true)
-	[ -z "$left" ] || pkill -9 -f -- "$ROOT( |/|$)" || true
-	rm -rf "$ROOT" "$BUNDLE"
-	[ -z "$left" ] || {
-		echo "processes left behind: $left" >&3
-		return 1
-	}
-}
-
-set_args() {
-	local json
-	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
-	jq --argjson a "$json" '.process.args = $a' "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
-	mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
-}
+setup() { setup_kata; }
+teardown() { teardown_kata; }
 
 # A program of $LIBTMP/bin with the installed library and no guest image override.
 client() {
