@@ -66,6 +66,9 @@ pid_t vm_pid(const struct vm *vm);
 /* The virtiofsd process id, or -1 when the VM shares over 9p (or virtiofsd was reaped). */
 pid_t vm_virtiofsd_pid(const struct vm *vm);
 
+/* Tells the driver the caller already reaped virtiofsd: it is not waited for, nor killed. */
+void vm_mark_virtiofsd_exited(struct vm *vm);
+
 /* Connects to the agent over the configured channel; returns an O_CLOEXEC fd. */
 int vm_connect_agent(struct vm *vm, int timeout_ms, struct kata_error *err);
 

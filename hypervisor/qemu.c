@@ -274,6 +274,11 @@ pid_t vm_virtiofsd_pid(const struct vm *vm)
 	return vm->virtiofsd_pid;
 }
 
+void vm_mark_virtiofsd_exited(struct vm *vm)
+{
+	vm->virtiofsd_pid = -1;
+}
+
 enum vm_accel vm_accel_used(const struct vm *vm)
 {
 	return vm->accel;

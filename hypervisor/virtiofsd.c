@@ -15,12 +15,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "qemu_proc.h"
 #include "strv.h"
+
+#define VIRTIOFSD_PROBE_MS 3000
 
 /*
  * We bind and listen ourselves and hand virtiofsd the listening fd (--fd): QEMU can connect
@@ -104,6 +107,40 @@ int virtiofsd_start(const char *daemon, const char *shared_dir, enum vm_virtiofs
 	if (rc < 0)
 		return kata_error_prefix(err, rc, "starting virtiofsd");
 	return 0;
+}
+
+bool virtiofsd_usable(const char *daemon, char *why, size_t size)
+{
+	if (access(daemon, X_OK) < 0) {
+		snprintf(why, size, "%s: %s", daemon, strerror(errno));
+		return false;
+	}
+	/* A binary that does not even print its version (wrong architecture, missing libraries)
+	 * would fail only once a VM boots: find out now, for ~2 ms. */
+	char *const argv[] = {(char *)daemon, "--version", NULL};
+	struct qemu_proc_spec spec = {.argv = argv, .stdout_fd = -1};
+	struct kata_error e = {0};
+	pid_t pid;
+	if (qemu_proc_spawn(&spec, &pid, &e) < 0) {
+		snprintf(why, size, "%s", e.msg);
+		return false;
+	}
+	int status = 0;
+	if (qemu_proc_wait(pid, VIRTIOFSD_PROBE_MS, &status) == -ETIMEDOUT) {
+		kill(pid, SIGKILL);
+		qemu_proc_wait(pid, -1, NULL);
+		snprintf(why, size, "%s --version did not finish within %d ms", daemon,
+			 VIRTIOFSD_PROBE_MS);
+		return false;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char how[128];
+		qemu_proc_status_str(status, how, sizeof(how));
+		snprintf(why, size, "%s --version %s", daemon, how);
+		return false;
+	}
+	snprintf(why, size, "%s runs", daemon);
+	return true;
 }
 
 void virtiofsd_stop(pid_t pid, int timeout_ms)

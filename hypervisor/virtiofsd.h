@@ -3,6 +3,8 @@
 #ifndef KATA_VIRTIOFSD_H
 #define KATA_VIRTIOFSD_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "hypervisor.h"
@@ -21,6 +23,12 @@ int virtiofsd_build_argv(const char *daemon, const char *source, enum vm_virtiof
 int virtiofsd_start(const char *daemon, const char *shared_dir, enum vm_virtiofs_cache cache,
 		    const char *socket_path, const char *log_path, pid_t *ret_pid,
 		    struct kata_error *err);
+
+/*
+ * True when `daemon` can be the default shared filesystem's server: it is executable and
+ * `daemon --version` exits 0. `why` says so, or why not ("...: No such file or directory").
+ */
+bool virtiofsd_usable(const char *daemon, char *why, size_t size);
 
 /* Waits up to timeout_ms for virtiofsd to exit (it does once QEMU is gone), then kills it;
  * reaps it. Does nothing when pid <= 0 or when it was already reaped by someone else. */

@@ -167,10 +167,9 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 		    : virtio_fs ? "QEMU has no vhost-user-fs-device"
 				: "QEMU has no vhost-user-fs-device (not in use)");
 		if (cfg_ok) {
-			char detail[PATH_MAX + 64];
+			char detail[sizeof(cfg.shared_fs_reason) + 32];
 			snprintf(detail, sizeof(detail), "%s (%s)",
-				 config_shared_fs_name(cfg.shared_fs),
-				 *cfg.source ? cfg.source : "built-in default");
+				 config_shared_fs_name(cfg.shared_fs), cfg.shared_fs_reason);
 			ADD("shared_fs", true, "%s", detail);
 		}
 	}
@@ -225,6 +224,7 @@ static void gen_config(yajl_gen g, const struct runtime_config *cfg)
 	kv(g, "config_file", *cfg->source ? cfg->source : "built-in");
 	kv(g, "kernel_params", cfg->kernel_params);
 	kv(g, "shared_fs", config_shared_fs_name(cfg->shared_fs));
+	kv(g, "shared_fs_reason", cfg->shared_fs_reason);
 	kv(g, "virtio_fs_daemon", cfg->virtiofsd);
 	kv(g, "virtio_fs_cache", config_virtiofs_cache_name(cfg->virtiofs_cache));
 	yajl_gen_string(g, (const unsigned char *)"enable_annotations", 18);

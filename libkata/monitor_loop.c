@@ -17,6 +17,7 @@
 #include "error.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "log.h"
+#include "qemu_proc.h"
 #include "state.h"
 
 /* How long output may still drain after the workload exited. */
@@ -58,6 +59,19 @@ void monitor_forward_signal(struct monitor *m, int sig)
 	monitor_signal_workload(m, sig, false, ignore_reply, m);
 }
 
+/* virtiofsd serves the container's rootfs: without it the guest's file accesses hang, so its
+ * end is the VM's failure (exit status 255, as when QEMU dies), not something to wait out. */
+static void virtiofsd_exited(struct monitor *m, int status)
+{
+	char how[128];
+	qemu_proc_status_str(status, how, sizeof(how));
+	vm_mark_virtiofsd_exited(m->vm);
+	kata_logf(m->ctx, "error",
+		  "%s: virtiofsd %s: the shared filesystem is gone, stopping the VM", m->args->id,
+		  how);
+	m->vm_gone = true;
+}
+
 static void on_signal(struct monitor *m)
 {
 	struct signalfd_siginfo si;
@@ -70,6 +84,8 @@ static void on_signal(struct monitor *m)
 				if (m->vm && pid == vm_pid(m->vm)) {
 					vm_mark_exited(m->vm, status);
 					m->vm_gone = true;
+				} else if (m->vm && pid == vm_virtiofsd_pid(m->vm)) {
+					virtiofsd_exited(m, status);
 				}
 			}
 		} else if (sig == SIGWINCH) {

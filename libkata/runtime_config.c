@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "oci.pb-c.h"
+#include "virtiofsd.h"
 
 /* Where `make install` put the guest image; the Makefile passes $(PREFIX)/share/kata. */
 #ifndef KATA_DATADIR
@@ -110,6 +111,28 @@ static int guest_file(const char *env, const char *name, const struct config_fil
 	return find_guest_file(env, name, out, err);
 }
 
+/* The file's shared_fs when set; else virtio-fs when its daemon runs, 9p otherwise (as Kata,
+ * virtio-fs is the default; 9p needs nothing beyond QEMU). */
+static void choose_shared_fs(struct runtime_config *cfg, const struct config_file *file)
+{
+	if (file->set.shared_fs) {
+		cfg->shared_fs = file->shared_fs;
+		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
+			 "hypervisor.qemu.shared_fs of %s", file->path);
+		return;
+	}
+	char why[PATH_MAX + 128];
+	if (virtiofsd_usable(cfg->virtiofsd, why, sizeof(why))) {
+		cfg->shared_fs = VM_SHARED_FS_VIRTIO_FS;
+		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
+			 "default: virtiofsd %s", why);
+	} else {
+		cfg->shared_fs = VM_SHARED_FS_9P;
+		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
+			 "default: virtio-fs unavailable (%s)", why);
+	}
+}
+
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -141,9 +164,9 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 	cfg->memory_mib = env_uint("KATA_MEMORY_MIB", file.memory_mib ? file.memory_mib : 256);
 	cfg->boot_timeout_ms = (int)env_uint(
 	    "KATA_BOOT_TIMEOUT_MS", file.dial_timeout_s ? file.dial_timeout_s * 1000 : 60000);
-	cfg->shared_fs = file.shared_fs;
 	snprintf(cfg->virtiofsd, sizeof(cfg->virtiofsd), "%s",
 		 *file.virtiofsd ? file.virtiofsd : VM_VIRTIOFSD_DEFAULT);
+	choose_shared_fs(cfg, &file);
 	/* Chosen explicitly, virtio-fs without its daemon is an error, not a fallback to 9p. */
 	if (cfg->shared_fs == VM_SHARED_FS_VIRTIO_FS && access(cfg->virtiofsd, X_OK) < 0)
 		return kata_fail_errno(err, errno,

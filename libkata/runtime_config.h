@@ -21,6 +21,7 @@ struct runtime_config {
 	unsigned memory_mib;
 	int boot_timeout_ms;
 	enum vm_shared_fs shared_fs;
+	char shared_fs_reason[PATH_MAX + 256]; /* why this shared_fs, for check and env */
 	char virtiofsd[PATH_MAX];
 	enum vm_virtiofs_cache virtiofs_cache;
 	unsigned annotations; /* enum config_annotation bits: what containers may override */
@@ -32,7 +33,8 @@ struct runtime_config {
  * Resolves the configuration, each setting from the first that has it: the environment
  * (KATA_QEMU, KATA_KERNEL, KATA_INITRD, KATA_MEMORY_MIB, KATA_VCPUS, KATA_BOOT_TIMEOUT_MS), the
  * configuration file (config_file_load), the built-in defaults (the guest image beside the
- * binary: build tree <dir>/guest/, install <prefix>/share/kata/; 256 MiB, 1 vCPU, 60 s, 9p).
+ * binary: build tree <dir>/guest/, install <prefix>/share/kata/; 256 MiB, 1 vCPU, 60 s; virtio-fs
+ * when virtiofsd runs (virtiofsd_usable), else 9p).
  */
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err);
 

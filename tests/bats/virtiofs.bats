@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# virtio-fs as the shared filesystem (hypervisor.qemu.shared_fs = "virtio-fs"): virtiofsd per
-# VM, serving the rootfs and bind-mounted host directories, gone with the VM.
+# virtio-fs as the shared filesystem (the default where virtiofsd runs, or hypervisor.qemu.shared_fs
+# = "virtio-fs"): virtiofsd per VM, serving the rootfs and bind-mounted host directories, gone with
+# the VM, its death a VM failure. 9p chosen explicitly: ninep.bats.
 
 load helpers
 
@@ -40,11 +41,11 @@ virtiofsd_of_root() {
 	expect_line "/bin/busybox"
 	expect_eq written "$(cat "$HOSTDIR/g")" "container write seen on the host"
 	[ ! -e "$HOSTDIR/ro/x" ]
-	# The default stays 9p.
+	# Without the file, virtio-fs is the default (virtiofsd runs here).
 	unset KATA_CONF_FILE
 	run_in_container 'awk "\$2 == \"/\" {print \$1, \$3}" /proc/mounts'
 	expect_status 0
-	expect_eq "kataShared 9p" "$output" "root mount without the file"
+	expect_eq "none virtiofs" "$output" "root mount without the file"
 }
 
 @test "virtio-fs: one virtiofsd per VM in its state directory, gone after delete" {
@@ -81,16 +82,57 @@ virtiofsd_of_root() {
 	expect_eq "" "$(virtiofsd_of_root)" "virtiofsd left after the monitor was killed"
 }
 
+@test "virtio-fs: virtiofsd killed while the container runs -> VM stopped, status 255, reason logged" {
+	unset KATA_CONF_FILE
+	set_args sh -c 'trap "exit 0" TERM; sleep 600 & wait'
+	kata --log "$BUNDLE/log" run --detach --bundle "$BUNDLE" c1 </dev/null
+	local monitor vfsd qemu
+	monitor=$(kata state c1 | jq .pid)
+	vfsd=$(pgrep -P "$monitor" -f -- "^$VIRTIOFSD ")
+	qemu=$(pgrep -P "$monitor" -f -- "qemu-system")
+	[ -n "$vfsd" ] && [ -n "$qemu" ] || { echo "monitor $monitor's children: $(pgrep -aP "$monitor")" >&2; false; }
+	kata exec c1 true
+	kill -KILL "$vfsd"
+	wait_status c1 20 stopped
+	expect_eq 255 "$(jq -r .exit_status "$ROOT/c1/state.json")" "exit status when virtiofsd died"
+	grep -q "c1: virtiofsd killed by signal 9 (Killed): the shared filesystem is gone, stopping the VM" \
+		"$BUNDLE/log" || { echo "log: [$(cat "$BUNDLE/log")]" >&2; false; }
+	for _ in $(seq 50); do process_gone "$qemu" && break; sleep 0.1; done
+	process_gone "$qemu" || { echo "QEMU $qemu outlived virtiofsd" >&2; false; }
+	expect_eq "" "$(virtiofsd_of_root)" "virtiofsd's sandbox child left"
+	kata delete c1
+	expect_root_empty
+}
+
 @test "virtio-fs: check and env say which shared filesystem is used and whether virtiofsd exists" {
 	run kata check --verbose
 	expect_status 0
 	printf '%s\n' "$output" | grep -qE "^ok +virtiofsd +$VIRTIOFSD$" || { echo "[$output]" >&2; false; }
-	printf '%s\n' "$output" | grep -qE "^ok +shared_fs +virtio-fs \($KATA_CONF_FILE\)$" || { echo "[$output]" >&2; false; }
+	printf '%s\n' "$output" | grep -qxF "ok   shared_fs    virtio-fs (hypervisor.qemu.shared_fs of $KATA_CONF_FILE)" || { echo "[$output]" >&2; false; }
 	run kata env
 	expect_eq virtio-fs "$(jq -r .shared_fs <<<"$output")"
+	expect_eq "hypervisor.qemu.shared_fs of $KATA_CONF_FILE" "$(jq -r .shared_fs_reason <<<"$output")"
 	expect_eq "$VIRTIOFSD" "$(jq -r .virtio_fs_daemon <<<"$output")"
 	expect_eq auto "$(jq -r .virtio_fs_cache <<<"$output")"
+	# The default: virtio-fs, because virtiofsd runs.
 	unset KATA_CONF_FILE
 	run kata check --verbose
-	printf '%s\n' "$output" | grep -qE "^ok +shared_fs +virtio-9p \(built-in default\)$" || { echo "[$output]" >&2; false; }
+	printf '%s\n' "$output" | grep -qxF "ok   shared_fs    virtio-fs (default: virtiofsd $VIRTIOFSD runs)" || { echo "[$output]" >&2; false; }
+	run kata env
+	expect_eq virtio-fs "$(jq -r .shared_fs <<<"$output")"
+	expect_eq "default: virtiofsd $VIRTIOFSD runs" "$(jq -r .shared_fs_reason <<<"$output")"
+	# No usable virtiofsd and no shared_fs: 9p, saying why.
+	export KATA_CONF_FILE=$BUNDLE/configuration.json
+	printf '#!/bin/sh\nexit 1\n' >"$BUNDLE/broken-virtiofsd"
+	chmod +x "$BUNDLE/broken-virtiofsd"
+	for daemon in /nonexistent/virtiofsd "$BUNDLE/broken-virtiofsd"; do
+		printf '{"hypervisor": {"qemu": {"virtio_fs_daemon": "%s"}}}\n' "$daemon" >"$KATA_CONF_FILE"
+		run kata check --verbose
+		expect_status 0
+		printf '%s\n' "$output" | grep -qE "^ok +shared_fs +virtio-9p \(default: virtio-fs unavailable \($daemon.*\)\)$" || { echo "[$output]" >&2; false; }
+		run kata env
+		expect_eq virtio-9p "$(jq -r .shared_fs <<<"$output")"
+	done
+	expect_eq "default: virtio-fs unavailable ($BUNDLE/broken-virtiofsd --version exited with status 1)" \
+		"$(jq -r .shared_fs_reason <<<"$output")"
 }
