@@ -26,6 +26,7 @@ int cmd_events(struct kata_context *ctx, int argc, char **argv, struct kata_erro
 int cmd_checkpoint(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_restore(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_check(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_logs(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_env(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_version(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 

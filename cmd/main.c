@@ -31,6 +31,7 @@ static const struct {
     {"features", cmd_features, "print the OCI features this runtime supports"},
     {"checkpoint", cmd_checkpoint, "not supported: checkpoint a container"},
     {"restore", cmd_restore, "not supported: restore a container"},
+    {"logs", cmd_logs, "print the guest console (kernel and agent) of a container"},
     {"check", cmd_check, "check whether this host can run kata"},
     {"env", cmd_env, "print the resolved runtime configuration"},
     {"version", cmd_version, "print the version and compiled-in features"},

@@ -53,21 +53,6 @@ static int share_rootfs(struct monitor *m, struct kata_error *err)
 	return 0;
 }
 
-static void console_tail(const char *dir, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/console.log", dir);
-	cleanup_free char *log = NULL;
-	size_t n = 0;
-	buf[0] = '\0';
-	if (read_file(path, 16 << 20, &log, &n) < 0)
-		return;
-	while (n > 0 && (log[n - 1] == '\n' || log[n - 1] == '\r'))
-		log[--n] = '\0';
-	char *line = strrchr(log, '\n');
-	snprintf(buf, len, "%s", line ? line + 1 : log);
-}
-
 static int agent_handshake(struct monitor *m, int timeout_ms, struct kata_error *err)
 {
 	Grpc__CheckRequest check = GRPC__CHECK_REQUEST__INIT;
@@ -75,7 +60,7 @@ static int agent_handshake(struct monitor *m, int timeout_ms, struct kata_error 
 				 &grpc__health_check_response__descriptor, NULL, timeout_ms, err);
 	if (rc < 0) {
 		char tail[400];
-		console_tail(m->args->dir, tail, sizeof(tail));
+		monitor_console_reason(m->args->dir, tail, sizeof(tail));
 		if (*tail)
 			kata_error_prefix(err, rc, "the guest agent did not come up (console: %s)",
 					  tail);
@@ -269,6 +254,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	if (rc < 0) {
 		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
 		m.vm = vm_free(m.vm);
+		monitor_log_boot_failure(&m);
 		monitor_stdio_restore(&m);
 		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
 		_exit(1);

@@ -76,6 +76,12 @@ int monitor_exec_tick(struct monitor *m);
 /* The workload is gone: every session gets its final reply. */
 void monitor_exec_shutdown(struct monitor *m);
 
+/* monitor_bootlog.c: what a failed boot's guest said, before its state directory goes. */
+/* The console line that best explains a failed boot (a kernel panic, else the last line). */
+void monitor_console_reason(const char *dir, char *buf, size_t len);
+/* With debug on, logs the last lines of the VM's console, QEMU and virtiofsd logs. */
+void monitor_log_boot_failure(struct monitor *m);
+
 /* monitor_stdio.c */
 int monitor_stdio_setup(struct monitor *m, struct kata_error *err);
 int monitor_stdio_start_output(struct monitor *m);

@@ -153,6 +153,22 @@ KATA_PUBLIC int kata_container_pause(const struct kata_context *ctx, const char 
 KATA_PUBLIC int kata_container_resume(const struct kata_context *ctx, const char *id,
 				      struct kata_error *err);
 
+/* The logs a container's VM keeps in its state directory (removed by delete). */
+enum kata_vm_log {
+	KATA_VM_LOG_CONSOLE = 0, /* console.log: guest kernel console and the agent's log lines */
+	KATA_VM_LOG_QEMU,	 /* qemu.log: QEMU's own messages */
+	KATA_VM_LOG_VIRTIOFSD /* virtiofsd.log: the virtio-fs daemon's messages (virtio-fs only) */
+};
+
+/* The file name of a log kind ("console.log", ...), or NULL for an unknown kind. */
+KATA_PUBLIC const char *kata_vm_log_name(enum kata_vm_log kind);
+
+/* The path of container `id`'s log of `kind` in ret; fails (ENOENT, named) when the container
+ * does not exist or that log was never written. */
+KATA_PUBLIC int kata_container_log_path(const struct kata_context *ctx, const char *id,
+					enum kata_vm_log kind, char ret[4096],
+					struct kata_error *err);
+
 /* The container's processes as the guest lists them: format "json" (a JSON array of pids)
  * or "table" (ps-like text); *ret_out is malloc'ed and NUL-terminated. */
 KATA_PUBLIC int kata_container_ps(const struct kata_context *ctx, const char *id,
