@@ -42,6 +42,7 @@ struct hybrid_peer {
 	const char *reply; /* sent after reading the request; NULL: send nothing */
 	int delay_ms;	   /* before replying */
 	bool close_after;  /* hang up after replying (or instead, when reply is NULL) */
+	bool dribble;	   /* send the reply one byte per write, as a slow VMM may */
 	char request[64];
 	pthread_t thread;
 };
@@ -58,8 +59,13 @@ static void *hybrid_peer_main(void *arg)
 	}
 	p->request[n] = '\0';
 	sleep_ms(p->delay_ms);
-	if (p->reply && write(p->fd, p->reply, strlen(p->reply)) < 0)
+	if (p->reply && !p->dribble && write(p->fd, p->reply, strlen(p->reply)) < 0)
 		return NULL;
+	for (const char *c = p->dribble && p->reply ? p->reply : ""; *c; c++) {
+		if (write(p->fd, c, 1) != 1)
+			return NULL;
+		sleep_ms(2);
+	}
 	if (p->close_after) {
 		close(p->fd);
 		p->fd = -1;
@@ -142,6 +148,61 @@ static void test_hybrid_timeout(void **state)
 	assert_string_equal(err.msg, "hybrid vsock: no reply to CONNECT 1024 within 100 ms");
 	close(fd);
 	hybrid_peer_join(&p);
+}
+
+static void test_hybrid_reply_framing(void **state)
+{
+	/* A reply split over many writes is one line; what follows it is the agent's. */
+	struct hybrid_peer p = {.reply = "OK 1025\nAB", .close_after = true, .dribble = true};
+	int fd = hybrid_peer_start(&p);
+	struct kata_error err = {0};
+	assert_int_equal(channel_hybrid_handshake(fd, 1024, 2000, &err), 0);
+	char buf[8] = "";
+	hybrid_peer_join(&p);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 2);
+	assert_string_equal(buf, "AB");
+	close(fd);
+
+	/* A reply line longer than any "OK <port>" is refused, not read forever. */
+	char long_reply[200];
+	memset(long_reply, 'X', sizeof(long_reply) - 2);
+	long_reply[sizeof(long_reply) - 2] = '\n';
+	long_reply[sizeof(long_reply) - 1] = '\0';
+	struct hybrid_peer q = {.reply = long_reply, .close_after = true};
+	fd = hybrid_peer_start(&q);
+	assert_int_equal(channel_hybrid_handshake(fd, 1024, 1000, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, "reply to CONNECT 1024 is too long"));
+	close(fd);
+	hybrid_peer_join(&q);
+
+	/* An empty line and "OK" without a port are errors too. */
+	const char *bad[] = {"\n", "OK\n", "OK 12 extra\n", "ok 12\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct hybrid_peer b = {.reply = bad[i], .close_after = true};
+		fd = hybrid_peer_start(&b);
+		assert_int_equal(channel_hybrid_handshake(fd, 1024, 1000, &err), -ECONNREFUSED);
+		assert_non_null(strstr(err.msg, "CONNECT 1024 was answered"));
+		close(fd);
+		hybrid_peer_join(&b);
+	}
+}
+
+static void test_vsock_without_vhost_vsock(void **state)
+{
+	if (access("/dev/vhost-vsock", F_OK) == 0)
+		skip(); /* this host has vhost-vsock: the fallback cannot be seen here */
+	struct channel_config cfg;
+	struct kata_error err = {0};
+	const char *why = NULL;
+	/* Auto: virtio-serial, saying why. */
+	assert_int_equal(channel_prepare(&cfg, "/run/kata/x", -1, &why, &err), 0);
+	assert_int_equal(cfg.kind, CHANNEL_VIRTIO_SERIAL);
+	assert_string_equal(why, "virtio-serial: /dev/vhost-vsock is missing");
+	assert_int_equal(cfg.vhost_fd, -1);
+	/* Asked for by name: an error, not a silent fallback. */
+	assert_int_equal(channel_prepare(&cfg, "/run/kata/x", CHANNEL_VSOCK, &why, &err), -ENOENT);
+	assert_string_equal(err.msg, "vsock channel requested: opening /dev/vhost-vsock: No "
+				     "such file or directory");
 }
 
 /* A unix socket server that appears after a delay and serves scripted connections. */
@@ -332,6 +393,8 @@ int main(void)
 	    cmocka_unit_test(test_hybrid_bad_reply),
 	    cmocka_unit_test(test_hybrid_peer_closes),
 	    cmocka_unit_test(test_hybrid_timeout),
+	    cmocka_unit_test(test_hybrid_reply_framing),
+	    cmocka_unit_test(test_vsock_without_vhost_vsock),
 	    cmocka_unit_test(test_hybrid_connect_retries_until_listener),
 	    cmocka_unit_test(test_virtio_serial_connect_late_socket),
 	    cmocka_unit_test(test_prepare_and_qemu_args),
