@@ -45,3 +45,32 @@ teardown() { teardown_kata; }
 	[ "$status" -ne 0 ]
 	[[ "$output" == "kata: KATA_INITRD=/nonexistent: No such file or directory" ]]
 }
+
+@test "check and env: the transport, the accelerator and the shared filesystem, each with its reason" {
+	run kata check --verbose
+	expect_status 0
+	local check=$output
+	run kata env
+	expect_status 0
+	local env=$output
+	# Each choice is shown the same way by both: "name (reason)" and name + name_reason.
+	local key line
+	for key in channel:channel accelerator:accelerator shared_fs:shared_fs; do
+		line=$(printf '%s\n' "$check" | grep -E "^ok +${key%%:*} " || true)
+		local value reason
+		value=$(jq -r ".${key#*:}" <<<"$env")
+		reason=$(jq -r ".${key#*:}_reason" <<<"$env")
+		[ -n "$value" ] && [ -n "$reason" ] || { echo "env ${key#*:}: [$value] [$reason]" >&2; false; }
+		[[ "$line" =~ ^ok\ +${key%%:*}\ +(.*)$ ]] || { echo "no ${key%%:*} line: [$check]" >&2; false; }
+		expect_eq "$value ($reason)" "${BASH_REMATCH[1]}" "check's ${key%%:*} line against env"
+	done
+	if [ ! -e /dev/vhost-vsock ]; then
+		expect_eq virtio-serial "$(jq -r .channel <<<"$env")" "channel without /dev/vhost-vsock"
+		expect_eq "virtio-serial: /dev/vhost-vsock is missing" "$(jq -r .channel_reason <<<"$env")"
+	fi
+	# KVM only when a probe VM ran; otherwise TCG says why.
+	if [ "$(jq -r .accelerator <<<"$env")" = tcg ]; then
+		[[ "$(jq -r .accelerator_reason <<<"$env")" =~ (/dev/kvm|kvm) ]] ||
+			{ echo "tcg without a reason naming kvm: [$(jq -r .accelerator_reason <<<"$env")]" >&2; false; }
+	fi
+}
