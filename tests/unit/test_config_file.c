@@ -5,6 +5,8 @@
  * hypervisor annotations allowed or refused.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 
 #include "config_file.h"
 #include "runtime_config.h"
+#include "virtiofsd.h"
 
 static const char full[] =
     "{\"hypervisor\": {\"qemu\": {\"path\": \"/opt/q\", \"kernel\": \"/opt/k\", \"initrd\": "
@@ -273,7 +276,10 @@ static void test_env_wins_over_file(void **state)
 	assert_int_equal(cfg.memory_mib, 300);
 	assert_int_equal(cfg.boot_timeout_ms, 5000);
 	assert_string_equal(cfg.kernel_params, "x=1");
-	assert_int_equal(cfg.shared_fs, VM_SHARED_FS_9P);
+	/* No shared_fs: virtio-fs where the default virtiofsd runs, 9p otherwise. */
+	char why[PATH_MAX + 128];
+	bool usable = virtiofsd_usable(VM_VIRTIOFSD_DEFAULT, why, sizeof(why));
+	assert_int_equal(cfg.shared_fs, usable ? VM_SHARED_FS_VIRTIO_FS : VM_SHARED_FS_9P);
 	assert_string_equal(cfg.virtiofsd, VM_VIRTIOFSD_DEFAULT);
 	assert_int_equal(cfg.annotations, CONFIG_ANNOTATION_DEFAULT_VCPUS);
 
@@ -321,6 +327,26 @@ static void test_env_wins_over_file(void **state)
 	assert_int_equal(runtime_config_load(&cfg, &err), 0);
 	assert_int_equal(cfg.shared_fs, VM_SHARED_FS_VIRTIO_FS);
 	assert_string_equal(cfg.virtiofsd, daemon);
+	snprintf(want, sizeof(want), "hypervisor.qemu.shared_fs of %s", conf);
+	assert_string_equal(cfg.shared_fs_reason, want);
+
+	/* Without shared_fs, the daemon decides: one that runs makes virtio-fs the default... */
+	snprintf(json, sizeof(json),
+		 "{\"hypervisor\": {\"qemu\": {\"kernel\": \"%s\", \"initrd\": \"%s\", "
+		 "\"virtio_fs_daemon\": \"%s\"}}}",
+		 kernel, initrd, daemon);
+	write_text(conf, json);
+	assert_int_equal(runtime_config_load(&cfg, &err), 0);
+	assert_int_equal(cfg.shared_fs, VM_SHARED_FS_VIRTIO_FS);
+	snprintf(want, sizeof(want), "default: virtiofsd %s runs", daemon);
+	assert_string_equal(cfg.shared_fs_reason, want);
+	/* ...one that fails leaves 9p, saying why. */
+	write_text(daemon, "#!/bin/sh\nexit 3\n");
+	assert_int_equal(runtime_config_load(&cfg, &err), 0);
+	assert_int_equal(cfg.shared_fs, VM_SHARED_FS_9P);
+	snprintf(want, sizeof(want),
+		 "default: virtio-fs unavailable (%s --version exited with status 3)", daemon);
+	assert_string_equal(cfg.shared_fs_reason, want);
 	clear_env();
 	unlink(daemon);
 	unlink(conf);
