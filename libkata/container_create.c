@@ -33,6 +33,10 @@ static int spawn_monitor(struct monitor_args *args, const int *stdio, bool foreg
 			pid_t grandchild = fork();
 			if (grandchild != 0)
 				_exit(grandchild < 0);
+			/* Lead a session of its own again: only a session leader can make a
+			 * console socket's pty its controlling terminal, through which resizes
+			 * of the master arrive as SIGWINCH. */
+			setsid();
 		}
 		args->sync_fd = fd;
 		monitor_main(args);

@@ -97,19 +97,53 @@ expect_task_gone() {
 	expect_task_gone s4
 }
 
-@test "shim: ctr run waits for the exit status of a killed task (137)" {
-	timeout 120 ctr run -d "${R[@]}" "$IMG" s5 sleep 600
-	(sleep 3; ctr task kill -s SIGKILL s5) &
-	# `ctr task attach` is not needed: `ctr task wait`... is not in 1.6; Wait via `ctr task delete`
-	# after the exit instead, whose status line carries the exit status.
-	for _ in $(seq 150); do
-		[ "$(ctr task ls | awk '$1=="s5"{print $3}')" = STOPPED ] && break
+@test "shim: ctr run waits for the exit status of a task killed from outside (137)" {
+	timeout 120 ctr run --rm "${R[@]}" "$IMG" s5 sleep 600 &
+	local runner=$! st
+	for _ in $(seq 300); do
+		st=$(ctr task ls 2>/dev/null | awk '$1=="s5"{print $3}')
+		[ "$st" = RUNNING ] && break
 		sleep 0.2
 	done
-	wait
-	run ctr task delete s5
-	expect_status 0
-	[[ "$output" == *"137"* ]] || { echo "delete: expected exit status 137, got [$output]" >&2; false; }
-	ctr containers rm s5
+	expect_eq RUNNING "$st" "task status"
+	ctr task kill -s SIGKILL s5
+	local rc=0
+	wait "$runner" || rc=$?
+	expect_eq 137 "$rc" "ctr run's exit status"
 	expect_task_gone s5
+}
+
+@test "shim: task events reach containerd (create, start, exit with status, delete)" {
+	ctr events >"$SHIM_TMP/events.log" 2>&1 &
+	local ev=$!
+	sleep 0.5
+	run timeout 120 ctr run --rm "${R[@]}" "$IMG" s6 sh -c 'exit 3'
+	expect_status 3
+	sleep 1
+	kill "$ev"
+	local log topic
+	log=$(grep ' s6\|"s6"' "$SHIM_TMP/events.log" || true)
+	for topic in /tasks/create /tasks/start /tasks/exit /tasks/delete; do
+		grep -q "$topic" <<<"$log" || { echo "no $topic event for s6 in: [$(cat "$SHIM_TMP/events.log")]" >&2; false; }
+	done
+	grep '/tasks/exit' <<<"$log" | grep -q '"exit_status":3' ||
+		{ echo "TaskExit without exit_status 3: [$(grep /tasks/exit <<<"$log")]" >&2; false; }
+	expect_task_gone s6
+}
+
+@test "shim: a terminal (ctr run -t): tty, size from ctr's terminal, exit status" {
+	need_packages tmux
+	local sock=$SHIM_TMP/tmux.sock out
+	tmux -S "$sock" new-session -d -x 100 -y 30 \
+		"env CONTAINERD_ADDRESS=$CONTAINERD_ADDRESS CONTAINERD_NAMESPACE=$CONTAINERD_NAMESPACE ctr run -t --rm ${R[*]} $IMG s7 sh -c 'tty; stty size; exit 5'; echo rc=\$?; sleep 60"
+	for _ in $(seq 300); do
+		out=$(tmux -S "$sock" capture-pane -p)
+		[[ "$out" == *rc=* ]] && break
+		sleep 0.2
+	done
+	tmux -S "$sock" kill-server || true
+	[[ "$out" == *"/dev/pts/"* ]] || { echo "expected a pty from tty, got: [$out]" >&2; false; }
+	[[ "$out" == *"30 100"* ]] || { echo "expected stty size 30 100, got: [$out]" >&2; false; }
+	[[ "$out" == *"rc=5"* ]] || { echo "expected rc=5, got: [$out]" >&2; false; }
+	expect_task_gone s7
 }
