@@ -69,6 +69,9 @@ expect_task_gone() {
 @test "shim: detached task, exec with exit code, kill (TERM trapped, then KILL: 137), delete" {
 	timeout 120 ctr run -d "${R[@]}" "$IMG" s4 sh -c 'trap "echo got-term" TERM; while :; do sleep 1; done'
 	expect_eq RUNNING "$(ctr task ls | awk '$1=="s4"{print $3}')" "task status after run -d"
+	# The task has its own VM, named after its kata state directory.
+	pgrep -f -- "qemu.*-name kata:$KATA_SHIM_ROOT/$CONTAINERD_NAMESPACE/s4( |$)" >/dev/null ||
+		{ echo "no VM for s4: [$(pgrep -af qemu)]" >&2; false; }
 
 	run timeout 120 ctr task exec --exec-id e1 s4 sh -c 'echo from-exec; exit 7'
 	expect_status 7
@@ -146,4 +149,49 @@ expect_task_gone() {
 	[[ "$out" == *"30 100"* ]] || { echo "expected stty size 30 100, got: [$out]" >&2; false; }
 	[[ "$out" == *"rc=5"* ]] || { echo "expected rc=5, got: [$out]" >&2; false; }
 	expect_task_gone s7
+}
+
+@test "shim: stdin reaches the task and its end is EOF" {
+	run timeout 120 sh -c "printf 'line-a\nline-b\n' | ctr run --rm ${R[*]} $IMG s8 sh -c 'cat; echo after-eof'"
+	expect_status 0
+	expect_line line-a
+	expect_line line-b
+	expect_line after-eof
+	expect_task_gone s8
+}
+
+@test "shim: exec with a terminal, pause and resume, and a task whose shim died is cleaned up" {
+	timeout 120 ctr run -d "${R[@]}" "$IMG" s9 sleep 600
+	local sock=$SHIM_TMP/tmux9.sock out
+	tmux -S "$sock" new-session -d -x 90 -y 20 \
+		"env CONTAINERD_ADDRESS=$CONTAINERD_ADDRESS CONTAINERD_NAMESPACE=$CONTAINERD_NAMESPACE ctr task exec -t --exec-id t1 s9 sh -c 'tty; stty size; exit 4'; echo rc=\$?; sleep 60"
+	for _ in $(seq 300); do
+		out=$(tmux -S "$sock" capture-pane -p)
+		[[ "$out" == *rc=* ]] && break
+		sleep 0.2
+	done
+	tmux -S "$sock" kill-server || true
+	[[ "$out" == *"/dev/pts/"* ]] || { echo "expected a pty, got: [$out]" >&2; false; }
+	[[ "$out" == *"20 90"* ]] || { echo "expected stty size 20 90, got: [$out]" >&2; false; }
+	[[ "$out" == *"rc=4"* ]] || { echo "expected rc=4, got: [$out]" >&2; false; }
+
+	ctr task pause s9
+	expect_eq PAUSED "$(ctr task ls | awk '$1=="s9"{print $3}')" "status after pause"
+	ctr task resume s9
+	expect_eq RUNNING "$(ctr task ls | awk '$1=="s9"{print $3}')" "status after resume"
+
+	# The shim dies: containerd runs `containerd-shim-kata-v2 delete`, which takes the VM down.
+	local shim
+	shim=$(pgrep -f -- "containerd-shim-kata-v2 .*-id s9( |$)")
+	[ -n "$shim" ] || { echo "no shim process for s9" >&2; false; }
+	kill -9 $shim
+	local st
+	for _ in $(seq 100); do
+		st=$(ctr task ls | awk '$1=="s9"{print $3}')
+		[ "$st" != RUNNING ] && break
+		sleep 0.2
+	done
+	ctr task delete s9 >/dev/null 2>&1 || true
+	ctr containers rm s9
+	expect_task_gone s9
 }
