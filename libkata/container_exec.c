@@ -159,6 +159,11 @@ static _Noreturn void standin_main(const char *dir, const struct kata_exec_optio
 	int conn = exec_session_open(dir, proc, len, fds, &err);
 	if (conn < 0)
 		goto fail;
+	/* Signals for the process may come as soon as our caller hears from us: held pending
+	 * from now on until exec_session_wait relays them, not acted on (most would kill us). */
+	sigset_t relayed;
+	exec_session_signals(&relayed);
+	sigprocmask(SIG_BLOCK, &relayed, NULL);
 	ssize_t ignored = write(report_fd, &r, sizeof(r));
 	(void)ignored;
 	close(report_fd);
@@ -253,4 +258,14 @@ int kata_container_exec_start(const struct kata_context *ctx, const char *id,
 	struct kata_exec_options o = *opts;
 	o.detach = true;
 	return container_exec(ctx, id, &o, NULL, ret_pid, err);
+}
+
+int kata_exec_signal(pid_t standin, int sig, struct kata_error *err)
+{
+	if (sig <= 0 || sig >= 65)
+		return kata_fail(err, EINVAL, "invalid signal %d", sig);
+	union sigval v = {.sival_int = sig};
+	if (sigqueue(standin, EXEC_SESSION_RELAY_SIGNAL, v) < 0)
+		return kata_fail_errno(err, errno, "signal the exec stand-in %d", (int)standin);
+	return 0;
 }

@@ -20,33 +20,16 @@
 		return;                                                                            \
 	}
 
-/* The signals libkata's exec stand-in relays to its process. */
-static bool relayable(int sig)
-{
-	static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1,
-				   SIGUSR2, SIGCONT, SIGALRM, SIGWINCH};
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
-		if (sigs[i] == sig)
-			return true;
-	return false;
-}
-
 static int kill_exec(const struct call *c, struct proc *p, int sig)
 {
 	if (p->status != PROC_RUNNING) {
 		reply_errno(c, -ESRCH, "process %s: process already finished", p->exec_id);
 		return -ESRCH;
 	}
-	if (!relayable(sig)) {
-		reply_errno(c, -ENOTSUP,
-			    "signal %d cannot be sent to an exec'd process of a kata task (only "
-			    "relayable signals; kill the task to end every process)",
-			    sig);
-		return -ENOTSUP;
-	}
-	if (kill(p->pid, sig) < 0) {
-		reply_errno(c, -errno, "signal exec %s: %s", p->exec_id, strerror(errno));
-		return -errno;
+	struct kata_error err = {0};
+	if (kata_exec_signal(p->pid, sig, &err) < 0) {
+		reply_errno(c, -err.status, "exec %s: %s", p->exec_id, err.msg);
+		return -err.status;
 	}
 	return 0;
 }

@@ -154,6 +154,10 @@ KATA_PUBLIC int kata_container_exec_start(const struct kata_context *ctx, const 
 					  const struct kata_exec_options *opts, pid_t *ret_pid,
 					  struct kata_error *err);
 
+/* Sends any signal (SIGKILL included) to the process behind `standin`, a stand-in that
+ * kata_container_exec_start returned and the caller has not reaped yet. */
+KATA_PUBLIC int kata_exec_signal(pid_t standin, int sig, struct kata_error *err);
+
 /* Freezes every process of a running container (its VM's vCPUs stop); status "paused". */
 KATA_PUBLIC int kata_container_pause(const struct kata_context *ctx, const char *id,
 				     struct kata_error *err);

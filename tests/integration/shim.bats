@@ -81,6 +81,20 @@ expect_task_gone() {
 	expect_status 0
 	expect_eq "$GUEST_RELEASE" "$output" "exec uname -r"
 
+	# An exec'd process gets any signal, SIGKILL included: ctr exec sees 137.
+	timeout 120 ctr task exec --exec-id k1 s4 sleep 600 &
+	local execer=$!
+	# Until the exec has started, the kill fails (no such running process): retry.
+	local killed=
+	for _ in $(seq 150); do
+		ctr task kill --exec-id k1 -s SIGKILL s4 2>/dev/null && { killed=1; break; }
+		sleep 0.2
+	done
+	expect_eq 1 "$killed" "ctr task kill --exec-id k1 succeeded"
+	local rc=0
+	wait "$execer" || rc=$?
+	expect_eq 137 "$rc" "exit status of the SIGKILLed exec"
+
 	# SIGTERM is trapped: the task keeps running.
 	ctr task kill -s SIGTERM s4
 	sleep 2
