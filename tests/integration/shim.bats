@@ -39,6 +39,11 @@ expect_task_gone() {
 		echo "kata state left: $KATA_SHIM_ROOT/$CONTAINERD_NAMESPACE/$id" >&2
 		return 1
 	fi
+	left=$(ls -A "$SHIM_TMP/s" 2>/dev/null || true)
+	if [ -n "$left" ]; then
+		echo "shim sockets left in $SHIM_TMP/s: [$left]" >&2
+		return 1
+	fi
 	if grep -q -- "/$id/rootfs" /proc/self/mountinfo; then
 		echo "rootfs mount left: $(grep -- "/$id/rootfs" /proc/self/mountinfo)" >&2
 		return 1
