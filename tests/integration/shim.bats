@@ -214,3 +214,11 @@ expect_task_gone() {
 	ctr containers rm s9
 	expect_task_gone s9
 }
+
+@test "shim: a command that does not exist fails clearly and leaves nothing behind" {
+	run timeout 120 ctr run --rm "${R[@]}" "$IMG" s10 /no/such/binary
+	[ "$status" -ne 0 ] || { echo "expected failure, got success: [$output]" >&2; false; }
+	[[ "$output" == *"/no/such/binary"* ]] || { echo "error does not name the binary: [$output]" >&2; false; }
+	ctr containers rm s10 >/dev/null 2>&1 || true
+	expect_task_gone s10
+}
