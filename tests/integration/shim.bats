@@ -7,7 +7,7 @@
 load helpers
 
 setup_file() {
-	need_packages containerd podman
+	need_packages containerd podman tmux
 	export SHIM_TMP=$(mktemp -d /tmp/kata-shim.XXXXXX)
 	export KATA_SHIM_ROOT=$SHIM_TMP/kata
 	export CONTAINERD_NAMESPACE=kata-shim-it
@@ -154,7 +154,6 @@ expect_task_gone() {
 }
 
 @test "shim: a terminal (ctr run -t): tty, size from ctr's terminal, exit status" {
-	need_packages tmux
 	local sock=$SHIM_TMP/tmux.sock out
 	tmux -S "$sock" new-session -d -x 100 -y 30 \
 		"env CONTAINERD_ADDRESS=$CONTAINERD_ADDRESS CONTAINERD_NAMESPACE=$CONTAINERD_NAMESPACE ctr run -t --rm ${R[*]} $IMG s7 sh -c 'tty; stty size; exit 5'; echo rc=\$?; sleep 60"
