@@ -36,7 +36,7 @@ COMMON_SRC  = $(wildcard common/*.c) $(PROTO_C)
 # containerd's shim v2 API, for the shim only.
 SHIM_PROTOS = google/protobuf/any google/protobuf/timestamp containerd/types/mount \
 	      containerd/types/task containerd/task/shim containerd/events/task \
-	      containerd/events/forward
+	      containerd/events/forward containerd/cgroups/metrics
 SHIM_PROTO_C = $(SHIM_PROTOS:%=$(B)/gen/protos/%.pb-c.c)
 SHIM_PROTO_H = $(SHIM_PROTOS:%=$(B)/gen/protos/%.pb-c.h)
 SHIM_SRC    = $(wildcard shim/*.c)

@@ -530,6 +530,7 @@ void task_dispatch(struct shim *s, struct shim_conn *conn, uint32_t stream_id, c
 	    {"ResizePty", task_resize_pty},
 	    {"Connect", task_connect},
 	    {"Shutdown", task_shutdown},
+	    {"Stats", task_stats},
 	};
 	if (s->flags.debug)
 		shim_log("call %s on stream %u", method, stream_id);
@@ -538,9 +539,7 @@ void task_dispatch(struct shim *s, struct shim_conn *conn, uint32_t stream_id, c
 			methods[i].fn(&c, payload, len);
 			return;
 		}
-	if (!strcmp(method, "Stats"))
-		task_unsupported(&c, "Stats (task metrics)");
-	else if (!strcmp(method, "Checkpoint"))
+	if (!strcmp(method, "Checkpoint"))
 		task_unsupported(&c, "Checkpoint (CRIU cannot reach into the VM)");
 	else
 		reply_errno(&c, -ENOTSUP, "method %s is not implemented", method);

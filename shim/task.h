@@ -31,6 +31,7 @@ void task_timestamp(const struct timespec *t, Google__Protobuf__Timestamp *ret);
 void task_exec(const struct call *c, const uint8_t *p, size_t n);
 int task_exec_start(const struct call *c, struct proc *p, struct kata_error *err);
 void task_kill(const struct call *c, const uint8_t *p, size_t n);
+void task_stats(const struct call *c, const uint8_t *p, size_t n);
 void task_pids(const struct call *c, const uint8_t *p, size_t n);
 void task_pause(const struct call *c, const uint8_t *p, size_t n);
 void task_resume(const struct call *c, const uint8_t *p, size_t n);

@@ -86,6 +86,15 @@ expect_task_gone() {
 	expect_status 0
 	expect_eq "$GUEST_RELEASE" "$output" "exec uname -r"
 
+	# Metrics come from the guest's cgroup of the task: it has processes and uses memory.
+	run timeout 60 ctr task metrics s4
+	expect_status 0
+	local pids mem
+	pids=$(awk '$1=="pids.current"{print $2}' <<<"$output")
+	mem=$(awk '$1=="memory.usage_in_bytes"{print $2}' <<<"$output")
+	[ "${pids:-0}" -ge 1 ] && [ "${mem:-0}" -gt 0 ] ||
+		{ echo "metrics: expected pids.current >= 1 and memory usage > 0, got: [$output]" >&2; false; }
+
 	# An exec'd process gets any signal, SIGKILL included: ctr exec sees 137.
 	timeout 120 ctr task exec --exec-id k1 s4 sleep 600 &
 	local execer=$!
