@@ -230,3 +230,25 @@ expect_task_gone() {
 	ctr containers rm s10 >/dev/null 2>&1 || true
 	expect_task_gone s10
 }
+
+@test "shim: Update changes the task's limits in the guest (pids.limit through metrics)" {
+	timeout 120 ctr run -d "${R[@]}" "$IMG" s11 sleep 600
+	local address sock
+	address=$(cat "$SHIM_TMP/state/io.containerd.runtime.v2.task/$CONTAINERD_NAMESPACE/s11/address")
+	sock=${address#unix://}
+	run python3 "$BATS_TEST_DIRNAME/../tools/shim_update.py" "$sock" s11 '{"pids":{"limit":77}}'
+	expect_status 0
+	run timeout 60 ctr task metrics s11
+	expect_status 0
+	expect_eq 77 "$(awk '$1=="pids.limit"{print $2}' <<<"$output")" "pids.limit after Update"
+	run python3 "$BATS_TEST_DIRNAME/../tools/shim_update.py" "$sock" s11 '{"memory":{"limit":"x"}}'
+	[ "$status" -ne 0 ] || { echo "a malformed update succeeded: [$output]" >&2; false; }
+	ctr task kill -s SIGKILL s11
+	for _ in $(seq 100); do
+		[ "$(ctr task ls | awk '$1=="s11"{print $3}')" = STOPPED ] && break
+		sleep 0.2
+	done
+	ctr task delete s11 >/dev/null
+	ctr containers rm s11
+	expect_task_gone s11
+}
