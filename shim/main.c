@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 		}
 		a += a[1] == '-' ? 2 : 1;
 		if (!strcmp(a, "v") || !strcmp(a, "version")) {
-			printf("containerd-shim-kata-v2: %s (libkata %s)\n", SHIM_VERSION,
-			       kata_version());
+			printf("containerd-shim-kata-v2: libkata %s (%s)\n", kata_version(),
+			       kata_commit());
 			return 0;
 		}
 		if (!strcmp(a, "debug") || !strcmp(a, "debug=true")) {

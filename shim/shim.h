@@ -4,6 +4,12 @@
  * One shim daemon per task, one VM per task. The daemon is a single-threaded epoll loop that
  * serves containerd.task.v2.Task over ttrpc; the calls that boot or reach the VM block it
  * while they run, which containerd tolerates (it serialises its calls per task anyway).
+ *
+ * libkata forks the per-container monitor (and exec stand-ins) from this process. That is
+ * safe here: the daemon has one thread, and the fork keeps only the chosen stdio and a report
+ * pipe (no socket or epoll fd of ours leaks into it). The monitor double-forks; as child
+ * subreaper the daemon becomes its parent again and reaps it, while its exit is read from
+ * kata_container_exit_fd (a pidfd) and the status from kata_container_exit_status.
  */
 #ifndef KATA_SHIM_H
 #define KATA_SHIM_H
@@ -15,9 +21,6 @@
 #include <time.h>
 
 #include "kata.h"
-
-#define SHIM_VERSION	    "kata-shim-v2 " KATA_VERSION_STRING
-#define KATA_VERSION_STRING "1"
 
 /* What containerd tells every invocation of the binary. */
 struct shim_flags {

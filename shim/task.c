@@ -226,7 +226,7 @@ static int create_container(struct shim *s, const Containerd__Task__V2__CreateTa
 	if (r->terminal) {
 		rc = tty_console_socket(dir, sizeof(dir), path, sizeof(path), &console_fd);
 		if (rc < 0)
-			return shim_fail_errno(err, -rc, "console socket"), rc;
+			return shim_fail_errno(err, -rc, "console socket");
 		opts.console_socket = path;
 	} else {
 		rc = stdio_open(r->stdin, r->stdout, r->stderr, fds);

@@ -231,7 +231,7 @@ void task_connect(const struct call *c, const uint8_t *buf, size_t n)
 	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
 	resp.shim_pid = (uint32_t)getpid();
 	resp.task_pid = p ? (uint32_t)p->pid : 0;
-	resp.version = SHIM_VERSION;
+	resp.version = (char *)kata_version();
 	reply_ok(c, &resp.base);
 	containerd__task__v2__connect_request__free_unpacked(r, NULL);
 }
