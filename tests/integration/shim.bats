@@ -252,3 +252,33 @@ expect_task_gone() {
 	ctr containers rm s11
 	expect_task_gone s11
 }
+
+@test "shim: a task outlives a containerd restart and is still managed afterwards" {
+	timeout 120 ctr run -d "${R[@]}" "$IMG" s12 sh -c 'trap "exit 9" TERM; while :; do sleep 1; done'
+	local old
+	old=$(cat "$SHIM_TMP/containerd.pid")
+	kill "$old"
+	for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+	containerd_start "$SHIM_TMP" KATA_SHIM_ROOT="$KATA_SHIM_ROOT"
+	local st
+	for _ in $(seq 100); do
+		st=$(ctr task ls 2>/dev/null | awk '$1=="s12"{print $3}')
+		[ "$st" = RUNNING ] && break
+		sleep 0.2
+	done
+	expect_eq RUNNING "$st" "task status after containerd restarted"
+	run timeout 60 ctr task exec --exec-id r1 s12 sh -c 'exit 3'
+	expect_status 3
+	ctr task kill -s SIGTERM s12
+	for _ in $(seq 150); do
+		st=$(ctr task ls | awk '$1=="s12"{print $3}')
+		[ "$st" = STOPPED ] && break
+		sleep 0.2
+	done
+	expect_eq STOPPED "$st" "status after SIGTERM"
+	run ctr task delete s12
+	expect_status 0
+	[[ "$output" == *"exit code 9"* ]] || { echo "delete: expected exit code 9, got [$output]" >&2; false; }
+	ctr containers rm s12
+	expect_task_gone s12
+}
