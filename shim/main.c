@@ -80,9 +80,10 @@ int shim_root(const struct shim_flags *f, char *buf, size_t len)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "containerd-shim-kata-v2: %s\n", msg);
-	fprintf(stderr, "usage: containerd-shim-kata-v2 -namespace NS -address ADDR -id ID "
-			"[-bundle DIR] [-publish-binary BIN] [-debug] start|delete\n");
+	fprintf(stderr,
+		"containerd-shim-kata-v2: %s (usage: -namespace NS -address ADDR -id ID "
+		"[-bundle DIR] [-publish-binary BIN] [-debug] start|delete)\n",
+		msg);
 	return 2;
 }
 

@@ -282,3 +282,17 @@ expect_task_gone() {
 	ctr containers rm s12
 	expect_task_gone s12
 }
+
+@test "shim: bad command lines fail with a one-line error" {
+	local shim=$KATA_BUILD/containerd-shim-kata-v2
+	run "$shim" start
+	expect_status 2
+	expect_eq 1 "$(grep -c . <<<"$output")" "lines of the error"
+	[[ "$output" == *"-namespace and -id are required"* ]] || { echo "got: [$output]" >&2; false; }
+	run "$shim" -namespace n -id x frobnicate
+	expect_status 2
+	[[ "$output" == *"unknown command frobnicate"* ]] || { echo "got: [$output]" >&2; false; }
+	run "$shim" -namespace n -id x -bogus 1 start
+	expect_status 2
+	[[ "$output" == *"unknown flag -bogus"* ]] || { echo "got: [$output]" >&2; false; }
+}
