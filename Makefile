@@ -20,6 +20,8 @@ LIB_INC  = -Icommon -I$(B)/gen/protos -Ilibkata -Ihypervisor -Ivsock
 DIR_INC  = $(LIB_INC)
 $(B)/obj/agent/%.o $(B)/san/agent/%.o: DIR_INC = -Icommon -I$(B)/gen/protos -Iagent
 $(B)/obj/cmd/%.o: DIR_INC =
+# The shim sees kata.h, the ttrpc framing and the generated protos, and nothing of libkata.
+$(B)/obj/shim/%.o: DIR_INC = -Icommon -I$(B)/gen/protos -Ishim
 # The guest image's install location, compiled in as libkata's last resort (see find_guest_file).
 $(B)/obj/libkata/runtime_config.o $(B)/san/libkata/runtime_config.o: \
 	CPPFLAGS += -DKATA_DATADIR='"$(PREFIX)/share/kata"'
@@ -31,6 +33,13 @@ PROTOS      = google/protobuf/empty ttrpc health oci agent
 PROTO_C     = $(PROTOS:%=$(B)/gen/protos/%.pb-c.c)
 PROTO_H     = $(PROTOS:%=$(B)/gen/protos/%.pb-c.h)
 COMMON_SRC  = $(wildcard common/*.c) $(PROTO_C)
+# containerd's shim v2 API, for the shim only.
+SHIM_PROTOS = google/protobuf/any google/protobuf/timestamp containerd/types/mount \
+	      containerd/types/task containerd/task/shim containerd/events/task \
+	      containerd/events/forward containerd/cgroups/metrics
+SHIM_PROTO_C = $(SHIM_PROTOS:%=$(B)/gen/protos/%.pb-c.c)
+SHIM_PROTO_H = $(SHIM_PROTOS:%=$(B)/gen/protos/%.pb-c.h)
+SHIM_SRC    = $(wildcard shim/*.c)
 AGENT_SRC   = $(wildcard agent/*.c)
 LIB_SRC     = $(wildcard libkata/*.c hypervisor/*.c vsock/*.c)
 CMD_SRC     = $(wildcard cmd/*.c)
@@ -43,6 +52,7 @@ COMMON_OBJ = $(call obj,$(COMMON_SRC))
 AGENT_OBJ  = $(call obj,$(AGENT_SRC))
 LIB_OBJ    = $(call obj,$(LIB_SRC))
 CMD_OBJ    = $(call obj,$(CMD_SRC))
+SHIM_OBJ   = $(call obj,$(SHIM_SRC) $(SHIM_PROTO_C))
 UNIT_BIN   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 GUEST = $(B)/guest/vmlinux $(B)/guest/initramfs.cpio
@@ -51,7 +61,7 @@ GUEST = $(B)/guest/vmlinux $(B)/guest/initramfs.cpio
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(B)/kata $(B)/kata-agent $(B)/libkata.so $(B)/libkata.a guest
+all: $(B)/kata $(B)/kata-agent $(B)/libkata.so $(B)/libkata.a $(B)/containerd-shim-kata-v2 guest
 
 deps:
 	@scripts/install-deps.sh
@@ -86,6 +96,11 @@ $(B)/libkata.so: $(LIB_OBJ) $(COMMON_OBJ) libkata/libkata.map
 
 $(B)/kata: $(CMD_OBJ) $(B)/libkata.a
 	$(CC) -o $@ $(CMD_OBJ) $(B)/libkata.a $(PKG_LIBS)
+
+# containerd's shim v2 for kata, built on libkata (see shim/).
+$(SHIM_OBJ): | $(SHIM_PROTO_H)
+$(B)/containerd-shim-kata-v2: $(SHIM_OBJ) $(B)/libkata.a
+	$(CC) -o $@ $(SHIM_OBJ) $(B)/libkata.a $(PKG_LIBS)
 
 # The agent is PID 1 of the guest: fully static, so the initramfs needs nothing else.
 $(B)/kata-agent: $(AGENT_OBJ) $(COMMON_OBJ)
@@ -154,6 +169,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kata \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/kata
 	install -m 0755 $(B)/kata $(DESTDIR)$(PREFIX)/bin/kata
+	install -m 0755 $(B)/containerd-shim-kata-v2 $(DESTDIR)$(PREFIX)/bin/containerd-shim-kata-v2
 	install -m 0755 $(B)/libkata.so $(DESTDIR)$(PREFIX)/lib/libkata.so.0
 	ln -sf libkata.so.0 $(DESTDIR)$(PREFIX)/lib/libkata.so
 	install -m 0644 $(B)/libkata.a $(DESTDIR)$(PREFIX)/lib/libkata.a
@@ -171,6 +187,7 @@ format:
 	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c tests/example/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
-	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-agent $(B)/libkata.*
+	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-agent $(B)/libkata.* \
+		$(B)/containerd-shim-kata-v2
 
 -include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)

@@ -19,11 +19,11 @@
 #include "oci_spec.h"
 #include "spawn.h"
 
-static int spawn_monitor(struct monitor_args *args, bool foreground, pid_t *ret_pid,
-			 struct kata_error *err)
+static int spawn_monitor(struct monitor_args *args, const int *stdio, bool foreground,
+			 pid_t *ret_pid, struct kata_error *err)
 {
 	int fd;
-	pid_t child = spawn_with_report_pipe(&fd, err);
+	pid_t child = spawn_with_report_pipe(stdio, &fd, err);
 	if (child < 0)
 		return (int)child;
 	if (child == 0) {
@@ -33,6 +33,10 @@ static int spawn_monitor(struct monitor_args *args, bool foreground, pid_t *ret_
 			pid_t grandchild = fork();
 			if (grandchild != 0)
 				_exit(grandchild < 0);
+			/* Lead a session of its own again: only a session leader can make a
+			 * console socket's pty its controlling terminal, through which resizes
+			 * of the master arrive as SIGWINCH. */
+			setsid();
 		}
 		args->sync_fd = fd;
 		monitor_main(args);
@@ -129,7 +133,7 @@ int container_create(const struct kata_context *ctx, const char *id,
 	pid_t monitor = 0;
 	rc = state_write(args.dir, &st, err);
 	if (rc >= 0)
-		rc = spawn_monitor(&args, foreground, &monitor, err);
+		rc = spawn_monitor(&args, opts->stdio, foreground, &monitor, err);
 	if (rc >= 0 && opts->pid_file && *opts->pid_file)
 		rc = write_pid_file(opts->pid_file, monitor, err);
 	oci_spec_free(spec);

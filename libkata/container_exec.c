@@ -100,13 +100,14 @@ static int run_foreground(const char *dir, const struct kata_exec_options *o, co
 			  size_t len, int *ret_status, struct kata_error *err)
 {
 	static const int ours[3] = {0, 1, 2};
+	const int *want = o->stdio ? o->stdio : ours;
 	int fds[3], owned[3];
-	int rc = pick_stdio(ours, fds, owned, err);
+	int rc = pick_stdio(want, fds, owned, err);
 	if (rc < 0) {
 		close_owned(owned);
 		return rc;
 	}
-	int tty_fd = o->tty && isatty(0) ? 0 : -1;
+	int tty_fd = o->tty && isatty(want[0]) ? want[0] : -1;
 	struct termios saved;
 	bool raw = false;
 	/* The guest's pty does echo and line editing; ours must pass bytes untouched. */
@@ -158,6 +159,11 @@ static _Noreturn void standin_main(const char *dir, const struct kata_exec_optio
 	int conn = exec_session_open(dir, proc, len, fds, &err);
 	if (conn < 0)
 		goto fail;
+	/* Signals for the process may come as soon as our caller hears from us: held pending
+	 * from now on until exec_session_wait relays them, not acted on (most would kill us). */
+	sigset_t relayed;
+	exec_session_signals(&relayed);
+	sigprocmask(SIG_BLOCK, &relayed, NULL);
 	ssize_t ignored = write(report_fd, &r, sizeof(r));
 	(void)ignored;
 	close(report_fd);
@@ -180,10 +186,10 @@ fail:
 }
 
 static int run_detached(const char *dir, const struct kata_exec_options *o, const uint8_t *proc,
-			size_t len, struct kata_error *err)
+			size_t len, pid_t *ret_pid, struct kata_error *err)
 {
 	int fd;
-	pid_t child = spawn_with_report_pipe(&fd, err);
+	pid_t child = spawn_with_report_pipe(o->stdio, &fd, err);
 	if (child < 0)
 		return (int)child;
 	if (child == 0)
@@ -199,14 +205,16 @@ static int run_detached(const char *dir, const struct kata_exec_options *o, cons
 		r.msg[sizeof(r.msg) - 1] = '\0';
 		return kata_fail(err, r.status, "%s", r.msg);
 	}
+	if (ret_pid)
+		*ret_pid = child;
 	if (o->pid_file)
 		return write_pid_file(o->pid_file, child, err);
 	return 0;
 }
 
-int kata_container_exec(const struct kata_context *ctx, const char *id,
-			const struct kata_exec_options *opts, int *ret_status,
-			struct kata_error *err)
+static int container_exec(const struct kata_context *ctx, const char *id,
+			  const struct kata_exec_options *opts, int *ret_status, pid_t *ret_pid,
+			  struct kata_error *err)
 {
 	int rc = check_options(opts, err);
 	if (rc < 0)
@@ -223,7 +231,7 @@ int kata_container_exec(const struct kata_context *ctx, const char *id,
 	if (len < 0)
 		return (int)len;
 	if (opts->detach) {
-		rc = run_detached(dir, opts, proc, (size_t)len, err);
+		rc = run_detached(dir, opts, proc, (size_t)len, ret_pid, err);
 		if (ret_status)
 			*ret_status = 0;
 		return rc;
@@ -234,4 +242,30 @@ int kata_container_exec(const struct kata_context *ctx, const char *id,
 	if (rc >= 0 && ret_status)
 		*ret_status = status;
 	return rc;
+}
+
+int kata_container_exec(const struct kata_context *ctx, const char *id,
+			const struct kata_exec_options *opts, int *ret_status,
+			struct kata_error *err)
+{
+	return container_exec(ctx, id, opts, ret_status, NULL, err);
+}
+
+int kata_container_exec_start(const struct kata_context *ctx, const char *id,
+			      const struct kata_exec_options *opts, pid_t *ret_pid,
+			      struct kata_error *err)
+{
+	struct kata_exec_options o = *opts;
+	o.detach = true;
+	return container_exec(ctx, id, &o, NULL, ret_pid, err);
+}
+
+int kata_exec_signal(pid_t standin, int sig, struct kata_error *err)
+{
+	if (sig <= 0 || sig >= 65)
+		return kata_fail(err, EINVAL, "invalid signal %d", sig);
+	union sigval v = {.sival_int = sig};
+	if (sigqueue(standin, EXEC_SESSION_RELAY_SIGNAL, v) < 0)
+		return kata_fail_errno(err, errno, "signal the exec stand-in %d", (int)standin);
+	return 0;
 }

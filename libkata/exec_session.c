@@ -54,12 +54,18 @@ static void forward(int conn, int sig, int tty_fd)
 	control_send_request(conn, &req, NULL, NULL, 0);
 }
 
+void exec_session_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(relayed) / sizeof(*relayed); i++)
+		sigaddset(set, relayed[i]);
+	sigaddset(set, EXEC_SESSION_RELAY_SIGNAL);
+}
+
 int exec_session_wait(int conn, int tty_fd, int *ret_status, struct kata_error *err)
 {
 	sigset_t set, saved;
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(relayed) / sizeof(*relayed); i++)
-		sigaddset(&set, relayed[i]);
+	exec_session_signals(&set);
 	if (sigprocmask(SIG_BLOCK, &set, &saved) < 0)
 		return kata_fail_errno(err, errno, "sigprocmask");
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -82,7 +88,11 @@ int exec_session_wait(int conn, int tty_fd, int *ret_status, struct kata_error *
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				forward(conn, (int)si.ssi_signo, tty_fd);
+				if ((int)si.ssi_signo != EXEC_SESSION_RELAY_SIGNAL)
+					forward(conn, (int)si.ssi_signo, tty_fd);
+				else if (si.ssi_code == SI_QUEUE && si.ssi_int > 0)
+					/* kata_exec_signal: any signal, SIGKILL included. */
+					forward(conn, si.ssi_int, tty_fd);
 		}
 		if (p[0].revents) {
 			struct control_reply reply;

@@ -9,7 +9,23 @@
 #include "error.h"
 #include "fsutil.h"
 
-pid_t spawn_with_report_pipe(int *ret_fd, struct kata_error *err)
+/* In the child: the caller's chosen fds become 0, 1, 2. Each is first copied above the report
+ * pipe, so one dup2 cannot clobber another's source (stdio[1] may be 0, for example). */
+static int install_stdio(const int stdio[3], int pipe_fd)
+{
+	int high[3];
+	for (int i = 0; i < 3; i++) {
+		high[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, pipe_fd + 1);
+		if (high[i] < 0)
+			return -errno;
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(high[i], i) < 0)
+			return -errno;
+	return 0;
+}
+
+pid_t spawn_with_report_pipe(const int *stdio, int *ret_fd, struct kata_error *err)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -22,6 +38,15 @@ pid_t spawn_with_report_pipe(int *ret_fd, struct kata_error *err)
 	}
 	if (child == 0) {
 		close(p[0]);
+		if (stdio && p[1] < 3) {
+			/* The caller had closed stdio: keep the pipe clear of 0-2. */
+			int hi = fcntl(p[1], F_DUPFD_CLOEXEC, 3);
+			if (hi < 0)
+				_exit(127);
+			p[1] = hi;
+		}
+		if (stdio && install_stdio(stdio, p[1]) < 0)
+			_exit(127);
 		if (p[1] > 3)
 			close_range(3, (unsigned)p[1] - 1, 0);
 		close_range((unsigned)p[1] + 1, ~0U, 0);

@@ -53,6 +53,7 @@ struct kata_create_options {
 	const char *console_socket; /* unix socket that receives the pty master, or NULL */
 	bool detach;		    /* run only: return once started */
 	int preserve_fds;	    /* extra fds passed to the container, after stdio */
+	const int *stdio; /* the workload's stdin, stdout, stderr (3 fds); NULL: the caller's 0-2 */
 };
 
 /* The OCI state of one container. */
@@ -135,6 +136,7 @@ struct kata_exec_options {
 	const char *process_label; /* SELinux label */
 	const char *apparmor;	   /* AppArmor profile */
 	int preserve_fds;	   /* must be 0: host fds cannot cross into the VM */
+	const int *stdio; /* the process's stdin, stdout, stderr (3 fds); NULL: the caller's 0-2 */
 };
 
 /* Runs a new process in a running container. In the foreground it relays stdio and signals
@@ -144,6 +146,17 @@ struct kata_exec_options {
 KATA_PUBLIC int kata_container_exec(const struct kata_context *ctx, const char *id,
 				    const struct kata_exec_options *opts, int *ret_status,
 				    struct kata_error *err);
+
+/* Starts a process as kata_container_exec does with opts->detach, and stores the stand-in's
+ * pid in *ret_pid: a child of the caller that exits with the process's status (128+signal if
+ * killed) and relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2, SIGCONT and SIGALRM to it. */
+KATA_PUBLIC int kata_container_exec_start(const struct kata_context *ctx, const char *id,
+					  const struct kata_exec_options *opts, pid_t *ret_pid,
+					  struct kata_error *err);
+
+/* Sends any signal (SIGKILL included) to the process behind `standin`, a stand-in that
+ * kata_container_exec_start returned and the caller has not reaped yet. */
+KATA_PUBLIC int kata_exec_signal(pid_t standin, int sig, struct kata_error *err);
 
 /* Freezes every process of a running container (its VM's vCPUs stop); status "paused". */
 KATA_PUBLIC int kata_container_pause(const struct kata_context *ctx, const char *id,

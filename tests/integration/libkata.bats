@@ -61,6 +61,9 @@ expect_nothing_left() {
 		false
 	}
 	[ -f "$LIBTMP/prefix/share/man/man3/libkata.3" ] || { echo "libkata.3 not installed" >&2; false; }
+	run "$LIBTMP/prefix/bin/containerd-shim-kata-v2" -v
+	expect_status 0
+	[[ "$output" == "containerd-shim-kata-v2: "* ]] || { echo "installed shim -v: [$output]" >&2; false; }
 }
 
 @test "libkata: run_container runs uname -r in the guest and reports status 0" {
