@@ -256,6 +256,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	    .err_fd = -1,
 	    .raw_tty_fd = -1,
 	    .exit_status = -1,
+	    .statedir_fd = -1,
 	};
 	m.agent.fd = -1;
 	struct kata_error err = {0};
@@ -278,7 +279,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 
 	int status = monitor_loop(&m);
 	kata_debug(m.ctx, "%s: workload exited with status %d", a->id, status);
-	if (state_update_status(a->dir, "stopped", status, &err) < 0)
+	/* An orphan has no state left to update (see monitor_statedir.c). */
+	if (!m.orphaned && state_update_status(a->dir, "stopped", status, &err) < 0)
 		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
 	agent_client_close(&m.agent);
 	if (m.vm)

@@ -21,7 +21,8 @@ enum monitor_tag {
 	TAG_SIGNAL,
 	TAG_STDIN,
 	TAG_EXEC_CONN,
-	TAG_EXEC_STDIN
+	TAG_EXEC_STDIN,
+	TAG_STATE_DIR
 };
 
 /* Exec sessions register with epoll as data.u64 = (session number << 32) | tag; the low half
@@ -51,7 +52,9 @@ struct monitor {
 	int exit_status;	  /* -1 while the workload runs */
 	long long drain_deadline; /* after exit, how long to wait for output EOF */
 	bool vm_gone;
-	bool paused; /* the VM's vCPUs are stopped (QMP stop) */
+	bool paused;	 /* the VM's vCPUs are stopped (QMP stop) */
+	int statedir_fd; /* inotify on the state directory, or -1 */
+	bool orphaned;	 /* the state directory was removed under us */
 
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
@@ -75,6 +78,11 @@ void monitor_exec_on_event(struct monitor *m, uint64_t data);
 int monitor_exec_tick(struct monitor *m);
 /* The workload is gone: every session gets its final reply. */
 void monitor_exec_shutdown(struct monitor *m);
+
+/* monitor_statedir.c: an inotify fd watching dir (or a negative errno); whether dir was
+ * removed or moved away: from fd's pending events, or with fd < 0 from stat. */
+int monitor_statedir_watch(const char *dir);
+bool monitor_statedir_gone(int fd, const char *dir);
 
 /* monitor_stdio.c */
 int monitor_stdio_setup(struct monitor *m, struct kata_error *err);

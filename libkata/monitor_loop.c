@@ -95,9 +95,27 @@ static int start_waiting(struct monitor *m)
 			  &grpc__wait_process_response__descriptor, on_wait, m);
 }
 
+/* Without inotify (its per-user instance limit is 128), the directory is checked this often. */
+#define STATE_DIR_POLL_MS 1000
+
+static void watch_state_dir(struct monitor *m)
+{
+	m->statedir_fd = monitor_statedir_watch(m->args->dir);
+	if (m->statedir_fd >= 0 && watch(m, m->statedir_fd, TAG_STATE_DIR) < 0) {
+		close(m->statedir_fd);
+		m->statedir_fd = -1;
+	}
+	if (m->statedir_fd < 0)
+		kata_debug(m->ctx, "%s: no inotify on the state directory; polling it",
+			   m->args->id);
+	/* Removed before the watch existed? */
+	if (monitor_statedir_gone(-1, m->args->dir))
+		m->orphaned = true;
+}
+
 static bool finished(struct monitor *m)
 {
-	if (m->vm_gone || m->agent.fd < 0)
+	if (m->orphaned || m->vm_gone || m->agent.fd < 0)
 		return true;
 	if (m->exit_status < 0)
 		return false;
@@ -114,6 +132,7 @@ int monitor_loop(struct monitor *m)
 			  strerror(errno));
 		return 255;
 	}
+	watch_state_dir(m);
 	while (!finished(m)) {
 		int timeout = monitor_exec_tick(m);
 		if (m->exit_status >= 0) {
@@ -124,6 +143,8 @@ int monitor_loop(struct monitor *m)
 		}
 		if (m->in_always_ready && m->started && !m->in_eof && !m->in_busy)
 			timeout = 0;
+		if (m->statedir_fd < 0 && (timeout < 0 || timeout > STATE_DIR_POLL_MS))
+			timeout = STATE_DIR_POLL_MS;
 		struct epoll_event evs[8];
 		int n = epoll_wait(m->epfd, evs, 8, timeout);
 		if (n < 0 && errno != EINTR)
@@ -151,12 +172,24 @@ int monitor_loop(struct monitor *m)
 			case TAG_EXEC_STDIN:
 				monitor_exec_on_event(m, evs[i].data.u64);
 				break;
+			case TAG_STATE_DIR:
+				if (monitor_statedir_gone(m->statedir_fd, m->args->dir))
+					m->orphaned = true;
+				break;
 			}
 		}
 		if (m->in_always_ready)
 			monitor_stdio_on_stdin(m);
+		if (m->statedir_fd < 0 && monitor_statedir_gone(-1, m->args->dir))
+			m->orphaned = true;
 	}
 	monitor_exec_shutdown(m);
+	if (m->orphaned) {
+		kata_logf(m->ctx, "error",
+			  "%s: the state directory %s was removed; stopping the VM", m->args->id,
+			  m->args->dir);
+		return 255;
+	}
 	if (m->exit_status < 0) {
 		kata_logf(m->ctx, "error", "%s: the VM stopped before the workload exited",
 			  m->args->id);
