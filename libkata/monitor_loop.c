@@ -146,16 +146,19 @@ int monitor_loop(struct monitor *m)
 		if (m->statedir_fd < 0 && (timeout < 0 || timeout > STATE_DIR_POLL_MS))
 			timeout = STATE_DIR_POLL_MS;
 		struct epoll_event evs[8];
-		int n = epoll_wait(m->epfd, evs, 8, timeout);
+		int rc, n = epoll_wait(m->epfd, evs, 8, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
 			/* The low half of the data is the tag (see MONITOR_EPOLL_DATA). */
 			switch ((uint32_t)evs[i].data.u64) {
 			case TAG_AGENT:
-				if (agent_client_process(&m->agent) < 0) {
-					kata_debug(m->ctx, "%s: agent connection closed",
-						   m->args->id);
+				rc = agent_client_process(&m->agent);
+				if (rc < 0) {
+					/* EPIPE: the guest went away; anything else: it broke
+					 * the protocol (an oversized frame, ...). */
+					kata_debug(m->ctx, "%s: agent connection closed: %s",
+						   m->args->id, strerror(-rc));
 					agent_client_close(&m->agent);
 				}
 				break;
