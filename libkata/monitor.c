@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
+#include "leak_check.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "health.pb-c.h"
 #include "control.h"
@@ -272,6 +273,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		m.vm = vm_free(m.vm);
 		monitor_stdio_restore(&m);
 		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
+		leak_check();
 		_exit(1);
 	}
 	report(a->sync_fd, 0, getpid(), NULL);
@@ -287,5 +289,6 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		vm_stop(m.vm, 3000);
 	m.vm = vm_free(m.vm);
 	monitor_stdio_restore(&m);
+	leak_check();
 	_exit(status);
 }
