@@ -33,6 +33,8 @@ qemu_pid_of() {
 	wait_status c1 20 stopped
 	for _ in $(seq 50); do process_gone "$qemu" && break; sleep 0.1; done
 	process_gone "$qemu" || { echo "QEMU $qemu outlived its monitor" >&2; false; }
+	# Nobody was left to record a status (docs/faults.md).
+	expect_eq -1 "$(jq -r .exit_status "$ROOT/c1/state.json")" "exit status recorded"
 	kata delete c1
 	expect_root_empty
 }
@@ -104,11 +106,15 @@ qemu_pid_of() {
 	expect_root_empty
 }
 
-# reboot(2) from a non-initial PID namespace ends that namespace's init with SIGINT instead.
-@test "faults: poweroff -f inside the container's own PID namespace ends the container with 130" {
+# reboot(2) from a non-initial PID namespace ends that namespace's init with SIGINT (power
+# off) or SIGHUP (reboot) instead.
+@test "faults: poweroff -f / reboot -f inside the container's own PID namespace end it with 130 / 129" {
 	set_args sh -c 'poweroff -f; echo still running; sleep 600'
 	run kata run --bundle "$BUNDLE" c1 </dev/null
 	expect_status 130
+	set_args sh -c 'reboot -f; echo still running; sleep 600'
+	run kata run --bundle "$BUNDLE" c2 </dev/null
+	expect_status 129
 	expect_root_empty
 }
 
