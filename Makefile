@@ -130,6 +130,11 @@ $(B)/tests/recvtty: tests/tools/recvtty.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
+# A long-running libkata client for scripts/soak.sh.
+$(B)/tests/soak_client: tests/tools/soak_client.c $(B)/libkata.a
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -Ilibkata/include -o $@ $< $(B)/libkata.a $(PKG_LIBS)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; timeout 300 $$t; done
 
@@ -151,7 +156,7 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 SOAK_N ?= 1000
-soak: all bundle
+soak: all bundle $(B)/tests/soak_client
 	KATA_BUILD=$(abspath $(B)) scripts/soak.sh $(SOAK_N)
 
 # --- install --------------------------------------------------------------------------------
