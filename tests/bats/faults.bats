@@ -179,3 +179,31 @@ qemu_pid_of() {
 	done
 	expect_root_empty
 }
+
+# The killed create leaves "creating" with a dead pid: state says stopped, delete removes the
+# directory, and the monitor still booting finds its state gone and stops its VM.
+@test "faults: create killed while the VM boots -> stopped, delete leaves nothing behind" {
+	set_args sleep 600
+	local delay
+	for delay in 0.1 0.4 0.8; do
+		# The binary itself, not the kata shell function (a subshell would be killed instead).
+		"$KATA_BIN" --root "$ROOT" create --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1 &
+		local creator=$!
+		sleep "$delay"
+		kill -9 "$creator"
+		wait "$creator" || true
+		# Killed before or after the monitor wrote "created": stopped or created, never running.
+		local st
+		st=$(state_status c1)
+		[ "$st" = stopped ] || [ "$st" = created ] || { echo "after killing create at ${delay}s: expected stopped or created, got [$st]" >&2; false; }
+		kata delete --force c1
+		local left=
+		for _ in $(seq 300); do
+			left=$(pgrep -af -- "$ROOT( |/|$)" || true)
+			[ -z "$left" ] && break
+			sleep 0.1
+		done
+		expect_eq "" "$left" "processes left after killing create at ${delay}s and deleting"
+		expect_root_empty
+	done
+}
