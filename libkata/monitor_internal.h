@@ -52,9 +52,10 @@ struct monitor {
 	int exit_status;	  /* -1 while the workload runs */
 	long long drain_deadline; /* after exit, how long to wait for output EOF */
 	bool vm_gone;
-	bool paused;	 /* the VM's vCPUs are stopped (QMP stop) */
-	int statedir_fd; /* inotify on the state directory, or -1 */
-	bool orphaned;	 /* the state directory was removed under us */
+	bool paused;		    /* the VM's vCPUs are stopped (QMP stop) */
+	int statedir_fd;	    /* inotify on the state directory, or -1 */
+	bool orphaned;		    /* the state directory was removed under us */
+	long long console_check_at; /* monitor_console_log.c */
 
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
@@ -83,6 +84,9 @@ void monitor_exec_shutdown(struct monitor *m);
  * removed or moved away: from fd's pending events, or with fd < 0 from stat. */
 int monitor_statedir_watch(const char *dir);
 bool monitor_statedir_gone(int fd, const char *dir);
+
+/* monitor_console_log.c: bounds console.log; returns the ms until its next check. */
+int monitor_console_log_tick(struct monitor *m);
 
 /* monitor_stdio.c */
 int monitor_stdio_setup(struct monitor *m, struct kata_error *err);

@@ -145,6 +145,9 @@ int monitor_loop(struct monitor *m)
 			timeout = 0;
 		if (m->statedir_fd < 0 && (timeout < 0 || timeout > STATE_DIR_POLL_MS))
 			timeout = STATE_DIR_POLL_MS;
+		int console = monitor_console_log_tick(m);
+		if (timeout < 0 || console < timeout)
+			timeout = console;
 		struct epoll_event evs[8];
 		int rc, n = epoll_wait(m->epfd, evs, 8, timeout);
 		if (n < 0 && errno != EINTR)

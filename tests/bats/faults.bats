@@ -207,3 +207,21 @@ qemu_pid_of() {
 		expect_root_empty
 	done
 }
+
+# The guest is untrusted: a container that may create and write the serial port (here: all
+# capabilities, no device rules) must not fill the host's /run through console.log.
+@test "faults: a guest flooding its serial console cannot grow console.log past 1 MiB" {
+	set_args sh -c 'mknod /dev/ttyS0 c 4 64 && head -c 1500000 /dev/zero | tr "\000" x >/dev/ttyS0 && echo END-OF-FLOOD >/dev/ttyS0; sleep 600'
+	kata run --detach --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1
+	local log=$ROOT/c1/console.log size=
+	for _ in $(seq 600); do
+		size=$(stat -c %s "$log")
+		grep -q END-OF-FLOOD "$log" && [ "$size" -le 1048576 ] && break
+		sleep 0.1
+	done
+	grep -q END-OF-FLOOD "$log" || { echo "the flood never ended; console.log has $size bytes" >&2; false; }
+	[ "$size" -le 1048576 ] || { echo "console.log: expected at most 1048576 bytes, got $size" >&2; false; }
+	expect_eq running "$(state_status c1)" "status after the flood"
+	kata delete --force c1
+	expect_root_empty
+}
