@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,4 +49,40 @@ int monitor_console_log_tick(struct monitor *m)
 	if (stat(path, &st) == 0 && st.st_size > CONSOLE_LOG_MAX)
 		cut(m, path, st.st_size);
 	return CONSOLE_LOG_CHECK_MS;
+}
+
+/* The line that says why the guest stopped, if it said: a panic, a power-off, a reboot. */
+static const char *const last_words[] = {"Kernel panic - not syncing", "reboot: Power down",
+					 "reboot: Restarting system", "reboot: System halted"};
+
+void monitor_console_reason(const char *dir, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	static char tail[CONSOLE_LOG_KEEP + 1];
+	off_t from = st.st_size > CONSOLE_LOG_KEEP ? st.st_size - CONSOLE_LOG_KEEP : 0;
+	ssize_t n = pread(fd, tail, CONSOLE_LOG_KEEP, from);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	const char *found = NULL;
+	for (size_t i = 0; i < sizeof(last_words) / sizeof(*last_words); i++) {
+		const char *p = tail, *hit;
+		while ((hit = strstr(p, last_words[i]))) {
+			found = hit > found ? hit : found;
+			p = hit + 1;
+		}
+	}
+	if (!found)
+		return;
+	size_t i = 0;
+	/* Guest text reaches the host's log: no control characters (escape sequences, lines). */
+	for (; found[i] && found[i] != '\n' && found[i] != '\r' && i + 1 < len; i++)
+		buf[i] = (unsigned char)found[i] < 0x20 || found[i] == 0x7f ? '?' : found[i];
+	buf[i] = '\0';
 }

@@ -52,6 +52,7 @@ struct monitor {
 	int exit_status;	  /* -1 while the workload runs */
 	long long drain_deadline; /* after exit, how long to wait for output EOF */
 	bool vm_gone;
+	bool lost;		    /* the VM or the agent went before the workload's status came */
 	bool paused;		    /* the VM's vCPUs are stopped (QMP stop) */
 	int statedir_fd;	    /* inotify on the state directory, or -1 */
 	bool orphaned;		    /* the state directory was removed under us */
@@ -87,6 +88,8 @@ bool monitor_statedir_gone(int fd, const char *dir);
 
 /* monitor_console_log.c: bounds console.log; returns the ms until its next check. */
 int monitor_console_log_tick(struct monitor *m);
+/* The guest's last words in dir/console.log (a panic, a power-off), or "" if none. */
+void monitor_console_reason(const char *dir, char *buf, size_t len);
 
 /* monitor_stdio.c */
 int monitor_stdio_setup(struct monitor *m, struct kata_error *err);

@@ -34,8 +34,10 @@ static void on_wait(void *data, int code, const char *message, ProtobufCMessage 
 	struct monitor *m = data;
 	if (code != 0) {
 		kata_logf(m->ctx, "error", "%s: WaitProcess: %s", m->args->id, message);
-		if (m->exit_status < 0)
+		if (m->exit_status < 0) {
 			m->exit_status = 255;
+			m->lost = true;
+		}
 	} else {
 		int status = ((Grpc__WaitProcessResponse *)reply)->status;
 		m->exit_status = status >= 0 && status <= 255 ? status : 255;
@@ -196,9 +198,11 @@ int monitor_loop(struct monitor *m)
 			  m->args->dir);
 		return 255;
 	}
-	if (m->exit_status < 0) {
-		kata_logf(m->ctx, "error", "%s: the VM stopped before the workload exited",
-			  m->args->id);
+	if (m->exit_status < 0 || m->lost) {
+		char why[256];
+		monitor_console_reason(m->args->dir, why, sizeof(why));
+		kata_logf(m->ctx, "error", "%s: the VM stopped before the workload exited%s%s%s",
+			  m->args->id, *why ? " (guest console: " : "", why, *why ? ")" : "");
 		return 255;
 	}
 	return m->exit_status;

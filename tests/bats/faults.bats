@@ -79,11 +79,16 @@ qemu_pid_of() {
 	# is back in its loop's epoll_wait (232) or epoll_pwait (281). Exit 9: the write failed.
 	# (set_args takes one line per argument.)
 	set_args sh -c 'for _ in $(seq 100); do set -- $(cat /proc/1/syscall); [ "$1" = 232 ] || [ "$1" = 281 ] && break; sleep 0.1; done; printf "\017\013" | dd of=/proc/1/mem bs=1 seek=$(($9)) conv=notrunc 2>/dev/null || exit 9'
-	kata run --detach --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1
+	kata --log "$BATS_TEST_TMPDIR/log" run --detach --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1
 	local qemu
 	qemu=$(qemu_pid_of c1)
 	wait_status c1 30 stopped
 	expect_eq 255 "$(jq -r .exit_status "$ROOT/c1/state.json")" "exit status when the agent died"
+	# The monitor's log says why, from the guest's console.
+	grep -q 'c1: the VM stopped before the workload exited (guest console: Kernel panic - not syncing: Attempted to kill init!' "$BATS_TEST_TMPDIR/log" || {
+		echo "expected the panic in the monitor's log, got: [$(cat "$BATS_TEST_TMPDIR/log")]" >&2
+		false
+	}
 	grep -q 'Kernel panic - not syncing: Attempted to kill init' "$ROOT/c1/console.log" || {
 		echo "expected the guest kernel's panic in the console log, got: [$(tail -5 "$ROOT/c1/console.log")]" >&2
 		false
@@ -97,12 +102,16 @@ qemu_pid_of() {
 @test "faults: the guest powers itself off (container in the guest's PID namespace) -> stopped with 255" {
 	set_config '.linux.namespaces -= [{"type": "pid"}]'
 	set_args sh -c 'poweroff -f; echo still running; sleep 600'
-	run kata run --bundle "$BUNDLE" c1 </dev/null
+	run kata --log "$BATS_TEST_TMPDIR/log" run --bundle "$BUNDLE" c1 </dev/null
 	expect_status 255
 	if [[ "$output" == *"still running"* ]]; then
 		echo "expected the VM to power off, got: [$output]" >&2
 		false
 	fi
+	grep -q 'c1: the VM stopped before the workload exited (guest console: reboot: Power down)' "$BATS_TEST_TMPDIR/log" || {
+		echo "expected the power-off in the monitor's log, got: [$(cat "$BATS_TEST_TMPDIR/log")]" >&2
+		false
+	}
 	expect_root_empty
 }
 
