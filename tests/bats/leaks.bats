@@ -4,7 +4,8 @@
 # stand-in are forked and leave with _exit, so they run the check themselves (leak_check.c).
 # Every report lands in $ASAN_DIR: the test fails if there is any.
 # The agent is not covered here: it is static (ASan needs a dynamic runtime) and PID 1 of the
-# guest; its request parsing runs under ASan in the unit tests (test_agent_*).
+# guest. Its request dispatch runs on the host under ASan/LSan in test_agent_server (channel
+# and PID 1 duties stubbed), its parsers in test_agent_parsing and test_agent_cgroup.
 
 load helpers
 
