@@ -190,6 +190,6 @@ format:
 	clang-format -i $(wildcard */*.c */*.h libkata/include/*.h tests/unit/*.c tests/example/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
-	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-agent $(B)/libkata.*
+	rm -rf $(B)/obj $(B)/san $(B)/gen $(B)/tests $(B)/bench $(B)/kata $(B)/kata-asan $(B)/kata-agent $(B)/libkata.*
 
 -include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)
