@@ -234,3 +234,21 @@ qemu_pid_of() {
 	kata delete --force c1
 	expect_root_empty
 }
+
+# A hung guest: QEMU stopped (SIGSTOP), so the agent answers nothing. Requests fail on the
+# CLI's timeout; delete --force gives up on the monitor and kills it, and QEMU with it.
+@test "faults: a hung VM (QEMU stopped): kill fails with a timeout, delete --force removes everything" {
+	set_args sleep 600
+	kata run --detach --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1
+	local qemu
+	qemu=$(qemu_pid_of c1)
+	kill -STOP "$qemu"
+	run kata kill c1 TERM
+	expect_status 1
+	expect_output_contains "kata: the container's monitor did not answer in 10000 ms"
+	expect_eq running "$(state_status c1)" "status of the hung container"
+	kata delete --force c1
+	for _ in $(seq 50); do process_gone "$qemu" && break; sleep 0.1; done
+	process_gone "$qemu" || { echo "the stopped QEMU $qemu survived delete --force" >&2; false; }
+	expect_root_empty
+}
