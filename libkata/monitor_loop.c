@@ -198,7 +198,9 @@ int monitor_loop(struct monitor *m)
 			  m->args->dir);
 		return 255;
 	}
-	if (m->exit_status < 0 || m->lost) {
+	/* An error answer to WaitProcess from a live agent was logged above; this is for a VM or
+	 * an agent connection that went away. */
+	if (m->exit_status < 0 || (m->lost && (m->vm_gone || m->agent.fd < 0))) {
 		char why[256];
 		monitor_console_reason(m->args->dir, why, sizeof(why));
 		kata_logf(m->ctx, "error", "%s: the VM stopped before the workload exited%s%s%s",
