@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -82,11 +83,26 @@ int ttrpc_reader_read(struct ttrpc_reader *r, int fd, struct ttrpc_frame_header 
 	return 1;
 }
 
-static int wait_writable(int fd)
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* deadline_ms < 0: no deadline. */
+static int wait_writable(int fd, long long deadline_ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
 	for (;;) {
-		int n = poll(&p, 1, -1);
+		int timeout = -1;
+		if (deadline_ms >= 0) {
+			long long left = deadline_ms - now_ms();
+			if (left <= 0)
+				return -ETIMEDOUT;
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		int n = poll(&p, 1, timeout);
 		if (n > 0)
 			return (p.revents & (POLLERR | POLLNVAL)) ? -EPIPE : 0;
 		if (n < 0 && errno != EINTR)
@@ -96,6 +112,13 @@ static int wait_writable(int fd)
 
 int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *payload, size_t len)
 {
+	return ttrpc_write_frame_within(fd, stream_id, type, payload, len, -1);
+}
+
+int ttrpc_write_frame_within(int fd, uint32_t stream_id, uint8_t type, const void *payload,
+			     size_t len, int timeout_ms)
+{
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	if (len > TTRPC_MAX_MESSAGE_LEN)
 		return -EMSGSIZE;
 	uint8_t hdr[TTRPC_HEADER_LEN];
@@ -112,7 +135,7 @@ int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *payl
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				int rc = wait_writable(fd);
+				int rc = wait_writable(fd, deadline);
 				if (rc < 0)
 					return rc;
 				continue;
@@ -143,13 +166,13 @@ ssize_t ttrpc_pack_message(const ProtobufCMessage *msg, uint8_t **ret_buf)
 	return (ssize_t)len;
 }
 
-int ttrpc_send_request(int fd, uint32_t stream_id, const char *service, const char *method,
-		       const ProtobufCMessage *msg, int64_t timeout_ns)
+ssize_t ttrpc_pack_request(const char *service, const char *method, const ProtobufCMessage *msg,
+			   int64_t timeout_ns, uint8_t **ret_frame)
 {
 	cleanup_free uint8_t *inner = NULL;
 	ssize_t inner_len = ttrpc_pack_message(msg, &inner);
 	if (inner_len < 0)
-		return (int)inner_len;
+		return inner_len;
 
 	Ttrpc__Request req = TTRPC__REQUEST__INIT;
 	req.service = (char *)service;
@@ -157,9 +180,14 @@ int ttrpc_send_request(int fd, uint32_t stream_id, const char *service, const ch
 	req.payload.data = inner;
 	req.payload.len = (size_t)inner_len;
 	req.timeout_nano = timeout_ns;
+	return ttrpc_pack_message(&req.base, ret_frame);
+}
 
+int ttrpc_send_request(int fd, uint32_t stream_id, const char *service, const char *method,
+		       const ProtobufCMessage *msg, int64_t timeout_ns)
+{
 	cleanup_free uint8_t *frame = NULL;
-	ssize_t len = ttrpc_pack_message(&req.base, &frame);
+	ssize_t len = ttrpc_pack_request(service, method, msg, timeout_ns, &frame);
 	if (len < 0)
 		return (int)len;
 	return ttrpc_write_frame(fd, stream_id, TTRPC_TYPE_REQUEST, frame, (size_t)len);

@@ -73,6 +73,15 @@ int ttrpc_reader_read(struct ttrpc_reader *r, int fd, struct ttrpc_frame_header 
 /* Writes a whole frame, waiting out EAGAIN on non-blocking fds. */
 int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, const void *payload, size_t len);
 
+/* As ttrpc_write_frame, but waits at most timeout_ms (< 0: forever) for a peer that stops
+ * reading: -ETIMEDOUT then, with the frame possibly half written (the stream is unusable). */
+int ttrpc_write_frame_within(int fd, uint32_t stream_id, uint8_t type, const void *payload,
+			     size_t len, int timeout_ms);
+
+/* Packs a ttrpc.Request frame payload carrying `msg` to service/method; returns its length. */
+ssize_t ttrpc_pack_request(const char *service, const char *method, const ProtobufCMessage *msg,
+			   int64_t timeout_ns, uint8_t **ret_frame);
+
 /* Sends a ttrpc.Request carrying `msg` to service/method. */
 int ttrpc_send_request(int fd, uint32_t stream_id, const char *service, const char *method,
 		       const ProtobufCMessage *msg, int64_t timeout_ns);

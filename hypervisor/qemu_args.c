@@ -108,8 +108,9 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 	    strv_add(argv, "-smp") < 0 || strv_addf(argv, "%u", cfg->vcpus ? cfg->vcpus : 1) < 0)
 		goto nomem;
 
+	/* append=on: the monitor may cut the log short under QEMU (monitor_console_log.c). */
 	if (strv_add(argv, "-chardev") < 0 ||
-	    add_escaped_opt(argv, "file,id=console,path=", l->console_path, "") < 0 ||
+	    add_escaped_opt(argv, "file,id=console,path=", l->console_path, ",append=on") < 0 ||
 	    strv_add(argv, "-serial") < 0 || strv_add(argv, "chardev:console") < 0)
 		goto nomem;
 	/* wait=off: QEMU starts without waiting for us; we connect when its socket exists. */

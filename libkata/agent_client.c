@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ void agent_client_init(struct agent_client *c, int fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->write_timeout_ms = AGENT_WRITE_TIMEOUT_MS;
 	c->next_stream = 1;
 	ttrpc_reader_init(&c->reader);
 }
@@ -59,8 +61,16 @@ int agent_call(struct agent_client *c, const char *service, const char *method,
 	call->reply_desc = reply_desc;
 	call->fn = fn;
 	call->data = data;
-	int rc = ttrpc_send_request(c->fd, call->stream_id, service, method, req, 0);
+	cleanup_free uint8_t *frame = NULL;
+	ssize_t len = ttrpc_pack_request(service, method, req, 0, &frame);
+	int rc = len < 0 ? (int)len
+			 : ttrpc_write_frame_within(c->fd, call->stream_id, TTRPC_TYPE_REQUEST,
+						    frame, (size_t)len, c->write_timeout_ms);
 	if (rc < 0) {
+		/* Part of the frame may be out: nothing more can be framed on this stream. The
+		 * reader sees the end of it and the owner closes the connection. */
+		if (rc != -ENOMEM && rc != -EMSGSIZE)
+			shutdown(c->fd, SHUT_RDWR);
 		free(call);
 		return rc;
 	}
@@ -215,6 +225,11 @@ int agent_call_sync(struct agent_client *c, const char *service, const char *met
 			rc = agent_client_process(c);
 			if (rc < 0 && !r.done) {
 				agent_client_close(c);
+				if (rc == -EMSGSIZE)
+					return kata_fail(
+					    err, EMSGSIZE,
+					    "the agent sent a frame over %u bytes during %s",
+					    TTRPC_MAX_MESSAGE_LEN, method);
 				return kata_fail(err, EPIPE, "lost the agent connection during %s",
 						 method);
 			}

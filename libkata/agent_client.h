@@ -24,8 +24,12 @@ typedef void (*agent_reply_fn)(void *data, int code, const char *message, Protob
 
 struct agent_call;
 
+/* How long a request may wait for a guest that stopped reading its channel. */
+#define AGENT_WRITE_TIMEOUT_MS 30000
+
 struct agent_client {
 	int fd;
+	int write_timeout_ms; /* AGENT_WRITE_TIMEOUT_MS; tests shorten it */
 	struct ttrpc_reader reader;
 	uint32_t next_stream;
 	struct agent_call *calls;
@@ -37,7 +41,8 @@ void agent_client_init(struct agent_client *c, int fd);
 /* Closes the connection; pending calls complete with TTRPC_UNAVAILABLE. */
 void agent_client_close(struct agent_client *c);
 
-/* Sends a request; fn runs when the response arrives. */
+/* Sends a request; fn runs when the response arrives. A write that fails (a guest that stopped
+ * reading, see write_timeout_ms) shuts the connection down: pending calls then fail. */
 int agent_call(struct agent_client *c, const char *service, const char *method,
 	       const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
 	       agent_reply_fn fn, void *data);

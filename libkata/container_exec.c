@@ -20,6 +20,7 @@
 #include "console.h"
 #include "container.h"
 #include "error.h"
+#include "leak_check.h"
 #include "spawn.h"
 #include "exec_process.h"
 #include "exec_session.h"
@@ -176,7 +177,8 @@ static _Noreturn void standin_main(const char *dir, const struct kata_exec_optio
 	}
 	int status = 255;
 	if (exec_session_wait(conn, slave, &status, &err) < 0)
-		_exit(255);
+		status = 255;
+	leak_check();
 	_exit(status);
 fail:
 	r.status = err.status ? err.status : EIO;

@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
+#include "leak_check.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "health.pb-c.h"
 #include "control.h"
@@ -241,6 +242,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	    .err_fd = -1,
 	    .raw_tty_fd = -1,
 	    .exit_status = -1,
+	    .statedir_fd = -1,
 	};
 	m.agent.fd = -1;
 	struct kata_error err = {0};
@@ -257,6 +259,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		monitor_log_boot_failure(&m);
 		monitor_stdio_restore(&m);
 		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
+		leak_check();
 		_exit(1);
 	}
 	report(a->sync_fd, 0, getpid(), NULL);
@@ -264,12 +267,14 @@ _Noreturn void monitor_main(struct monitor_args *a)
 
 	int status = monitor_loop(&m);
 	kata_debug(m.ctx, "%s: workload exited with status %d", a->id, status);
-	if (state_update_status(a->dir, "stopped", status, &err) < 0)
+	/* An orphan has no state left to update (see monitor_statedir.c). */
+	if (!m.orphaned && state_update_status(a->dir, "stopped", status, &err) < 0)
 		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
 	agent_client_close(&m.agent);
 	if (m.vm)
 		vm_stop(m.vm, 3000);
 	m.vm = vm_free(m.vm);
 	monitor_stdio_restore(&m);
+	leak_check();
 	_exit(status);
 }

@@ -26,25 +26,6 @@ static char *read_log(const char *dir, const char *name, size_t *ret_len)
 	return text;
 }
 
-void monitor_console_reason(const char *dir, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	size_t n = 0;
-	cleanup_free char *log = read_log(dir, "console.log", &n);
-	if (!log)
-		return;
-	/* A panic line says why; the lines after it (stack, "Kernel Offset") do not. */
-	const char *pick = NULL;
-	for (char *line = strtok(log, "\r\n"); line; line = strtok(NULL, "\r\n")) {
-		if (!*line)
-			continue;
-		if (!pick || !strstr(pick, "Kernel panic") || strstr(line, "Kernel panic"))
-			pick = line;
-	}
-	if (pick)
-		snprintf(buf, len, "%s", pick);
-}
-
 /* Logs the last BOOTLOG_LINES lines of dir/name as debug lines "ID: NAME: LINE". */
 static void log_tail(struct monitor *m, const char *name)
 {

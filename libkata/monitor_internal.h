@@ -21,7 +21,8 @@ enum monitor_tag {
 	TAG_SIGNAL,
 	TAG_STDIN,
 	TAG_EXEC_CONN,
-	TAG_EXEC_STDIN
+	TAG_EXEC_STDIN,
+	TAG_STATE_DIR
 };
 
 /* Exec sessions register with epoll as data.u64 = (session number << 32) | tag; the low half
@@ -51,7 +52,11 @@ struct monitor {
 	int exit_status;	  /* -1 while the workload runs */
 	long long drain_deadline; /* after exit, how long to wait for output EOF */
 	bool vm_gone;
-	bool paused; /* the VM's vCPUs are stopped (QMP stop) */
+	bool lost;		    /* the VM or the agent went before the workload's status came */
+	bool paused;		    /* the VM's vCPUs are stopped (QMP stop) */
+	int statedir_fd;	    /* inotify on the state directory, or -1 */
+	bool orphaned;		    /* the state directory was removed under us */
+	long long console_check_at; /* monitor_console_log.c */
 
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
@@ -76,10 +81,19 @@ int monitor_exec_tick(struct monitor *m);
 /* The workload is gone: every session gets its final reply. */
 void monitor_exec_shutdown(struct monitor *m);
 
-/* monitor_bootlog.c: what a failed boot's guest said, before its state directory goes. */
-/* The console line that best explains a failed boot (a kernel panic, else the last line). */
+/* monitor_statedir.c: an inotify fd watching dir (or a negative errno); whether dir was
+ * removed or moved away: from fd's pending events, or with fd < 0 from stat. */
+int monitor_statedir_watch(const char *dir);
+bool monitor_statedir_gone(int fd, const char *dir);
+
+/* monitor_console_log.c: bounds console.log; returns the ms until its next check. */
+int monitor_console_log_tick(struct monitor *m);
+/* The guest's last words in dir/console.log (a panic, a power-off; else its last line), or
+ * "" if it wrote nothing; control characters replaced. */
 void monitor_console_reason(const char *dir, char *buf, size_t len);
-/* With debug on, logs the last lines of the VM's console, QEMU and virtiofsd logs. */
+
+/* monitor_bootlog.c: with debug on, logs the last lines of the VM's console, QEMU and
+ * virtiofsd logs, before a failed boot's state directory goes. */
 void monitor_log_boot_failure(struct monitor *m);
 
 /* monitor_stdio.c */

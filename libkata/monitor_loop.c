@@ -35,8 +35,10 @@ static void on_wait(void *data, int code, const char *message, ProtobufCMessage 
 	struct monitor *m = data;
 	if (code != 0) {
 		kata_logf(m->ctx, "error", "%s: WaitProcess: %s", m->args->id, message);
-		if (m->exit_status < 0)
+		if (m->exit_status < 0) {
 			m->exit_status = 255;
+			m->lost = true;
+		}
 	} else {
 		int status = ((Grpc__WaitProcessResponse *)reply)->status;
 		m->exit_status = status >= 0 && status <= 255 ? status : 255;
@@ -111,9 +113,27 @@ static int start_waiting(struct monitor *m)
 			  &grpc__wait_process_response__descriptor, on_wait, m);
 }
 
+/* Without inotify (its per-user instance limit is 128), the directory is checked this often. */
+#define STATE_DIR_POLL_MS 1000
+
+static void watch_state_dir(struct monitor *m)
+{
+	m->statedir_fd = monitor_statedir_watch(m->args->dir);
+	if (m->statedir_fd >= 0 && watch(m, m->statedir_fd, TAG_STATE_DIR) < 0) {
+		close(m->statedir_fd);
+		m->statedir_fd = -1;
+	}
+	if (m->statedir_fd < 0)
+		kata_debug(m->ctx, "%s: no inotify on the state directory; polling it",
+			   m->args->id);
+	/* Removed before the watch existed? */
+	if (monitor_statedir_gone(-1, m->args->dir))
+		m->orphaned = true;
+}
+
 static bool finished(struct monitor *m)
 {
-	if (m->vm_gone || m->agent.fd < 0)
+	if (m->orphaned || m->vm_gone || m->agent.fd < 0)
 		return true;
 	if (m->exit_status < 0)
 		return false;
@@ -130,6 +150,7 @@ int monitor_loop(struct monitor *m)
 			  strerror(errno));
 		return 255;
 	}
+	watch_state_dir(m);
 	while (!finished(m)) {
 		int timeout = monitor_exec_tick(m);
 		if (m->exit_status >= 0) {
@@ -140,17 +161,25 @@ int monitor_loop(struct monitor *m)
 		}
 		if (m->in_always_ready && m->started && !m->in_eof && !m->in_busy)
 			timeout = 0;
+		if (m->statedir_fd < 0 && (timeout < 0 || timeout > STATE_DIR_POLL_MS))
+			timeout = STATE_DIR_POLL_MS;
+		int console = monitor_console_log_tick(m);
+		if (timeout < 0 || console < timeout)
+			timeout = console;
 		struct epoll_event evs[8];
-		int n = epoll_wait(m->epfd, evs, 8, timeout);
+		int rc, n = epoll_wait(m->epfd, evs, 8, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
 			/* The low half of the data is the tag (see MONITOR_EPOLL_DATA). */
 			switch ((uint32_t)evs[i].data.u64) {
 			case TAG_AGENT:
-				if (agent_client_process(&m->agent) < 0) {
-					kata_debug(m->ctx, "%s: agent connection closed",
-						   m->args->id);
+				rc = agent_client_process(&m->agent);
+				if (rc < 0) {
+					/* EPIPE: the guest went away; anything else: it broke
+					 * the protocol (an oversized frame, ...). */
+					kata_debug(m->ctx, "%s: agent connection closed: %s",
+						   m->args->id, strerror(-rc));
 					agent_client_close(&m->agent);
 				}
 				break;
@@ -167,15 +196,31 @@ int monitor_loop(struct monitor *m)
 			case TAG_EXEC_STDIN:
 				monitor_exec_on_event(m, evs[i].data.u64);
 				break;
+			case TAG_STATE_DIR:
+				if (monitor_statedir_gone(m->statedir_fd, m->args->dir))
+					m->orphaned = true;
+				break;
 			}
 		}
 		if (m->in_always_ready)
 			monitor_stdio_on_stdin(m);
+		if (m->statedir_fd < 0 && monitor_statedir_gone(-1, m->args->dir))
+			m->orphaned = true;
 	}
 	monitor_exec_shutdown(m);
-	if (m->exit_status < 0) {
-		kata_logf(m->ctx, "error", "%s: the VM stopped before the workload exited",
-			  m->args->id);
+	if (m->orphaned) {
+		kata_logf(m->ctx, "error",
+			  "%s: the state directory %s was removed; stopping the VM", m->args->id,
+			  m->args->dir);
+		return 255;
+	}
+	/* An error answer to WaitProcess from a live agent was logged above; this is for a VM or
+	 * an agent connection that went away. */
+	if (m->exit_status < 0 || (m->lost && (m->vm_gone || m->agent.fd < 0))) {
+		char why[256];
+		monitor_console_reason(m->args->dir, why, sizeof(why));
+		kata_logf(m->ctx, "error", "%s: the VM stopped before the workload exited%s%s%s",
+			  m->args->id, *why ? " (guest console: " : "", why, *why ? ")" : "");
 		return 255;
 	}
 	return m->exit_status;

@@ -2,7 +2,8 @@
 # Soak test (not part of `make check`): N cycles of `kata run true`, every 10th also a
 # create/start/kill/delete lifecycle, all from this one long-running bash process. Then checks
 # that nothing leaked: mount entries, QEMU or monitor processes, files under the --root, and
-# open fds of this shell (a client that runs kata over and over).
+# open fds of this shell (a client that runs kata over and over). Last, N/10 lifecycles from
+# one long-running libkata client (tests/tools/soak_client.c) that checks its own fds.
 #
 #   scripts/soak.sh [N]        (default 1000; KATA_BUILD=DIR to test another build)
 set -uo pipefail
@@ -22,7 +23,9 @@ jq --arg r "$KATA_BUILD/bundle/rootfs" '.root.path = $r | .process.args = ["slee
 	"$KATA_BUILD/bundle/config.json" >"$SLEEPER/config.json"
 
 kata() { "$KATA" --root "$ROOT" "$@"; }
-mounts() { wc -l </proc/self/mountinfo; }
+# Mount entries kata could leave on the host: anything naming the root, the bundles or the build.
+# (Counting every entry flagged other programs' mounts on a shared machine as leaks.)
+mounts() { grep -cF -e "$ROOT" -e "$BUNDLE" -e "$SLEEPER" -e "$KATA_BUILD" /proc/self/mountinfo; }
 # Our own fds, not counting the one ls itself opens on /proc/$$/fd.
 fds() { ls /proc/$$/fd | wc -l; }
 # QEMU and monitors of this root: both carry the root path in their command line.
@@ -57,6 +60,15 @@ for ((i = 1; i <= N; i++)); do
 done
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 
+# The library in one process: its fds must not grow (its RSS is reported).
+client_n=$((N / 10 > 0 ? N / 10 : 1))
+if ! client=$(KATA_KERNEL=$KATA_BUILD/guest/vmlinux KATA_INITRD=$KATA_BUILD/guest/initramfs.cpio \
+	"$KATA_BUILD/tests/soak_client" "$ROOT" "$BUNDLE" "$client_n" </dev/null 2>&1); then
+	echo "soak: the libkata client failed or leaked fds: $client" >&2
+	failures=$((failures + 1))
+fi
+echo "$client" | tail -1
+
 # Monitors exit asynchronously after delete: give stragglers a moment before calling it a leak.
 for _ in $(seq 50); do [ -z "$(ours)" ] && break; sleep 0.1; done
 leaks=0
@@ -66,7 +78,7 @@ procs=$(ours)
 files=$(find "$ROOT" -mindepth 1 2>/dev/null | head -20)
 if [ "$extra_mounts" -ne 0 ]; then
 	echo "soak: LEAK: $extra_mounts extra mount entries:" >&2
-	grep -- "$ROOT" /proc/self/mountinfo >&2
+	grep -F -e "$ROOT" -e "$BUNDLE" -e "$SLEEPER" -e "$KATA_BUILD" /proc/self/mountinfo >&2
 	leaks=$((leaks + 1))
 fi
 if [ -n "$procs" ]; then

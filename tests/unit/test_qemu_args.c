@@ -104,7 +104,7 @@ static void test_tcg_command_line(void **state)
 	assert_non_null(strstr(append, " panic=-1 "));
 	assert_null(strstr(append, "agent.log"));
 
-	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/kata/c1/console.log"));
+	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/kata/c1/console.log,append=on"));
 	assert_true(has_pair(&argv, "-serial", "chardev:console"));
 	assert_true(has_pair(&argv, "-chardev",
 			     "socket,id=qmp,path=/run/kata/c1/qmp.sock,server=on,wait=off"));
@@ -167,7 +167,7 @@ static void test_debug_params_and_escaping(void **state)
 	assert_string_equal(append + strlen(append) - strlen(tail), tail);
 	assert_true(has_pair(&argv, "-fsdev",
 			     "local,id=share,path=/srv/a,,b,security_model=none,multidevs=remap"));
-	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/x,,y/console.log"));
+	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/x,,y/console.log,append=on"));
 	strv_clear(&argv);
 
 	/* No TSC rate known (never on x86): the parameter is left out rather than wrong. */
