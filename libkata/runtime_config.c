@@ -138,7 +138,7 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 		return rc;
 	snprintf(cfg->kernel_params, sizeof(cfg->kernel_params), "%s", file.kernel_params);
 	cfg->vcpus = env_uint("KATA_VCPUS", file.vcpus ? file.vcpus : 1);
-	cfg->memory_mib = env_uint("KATA_MEMORY_MIB", file.memory_mib ? file.memory_mib : 256);
+	cfg->memory_mib = env_uint("KATA_MEMORY_MIB", file.memory_mib ? file.memory_mib : 128);
 	cfg->boot_timeout_ms = (int)env_uint(
 	    "KATA_BOOT_TIMEOUT_MS", file.dial_timeout_s ? file.dial_timeout_s * 1000 : 60000);
 	cfg->shared_fs = file.shared_fs;
@@ -156,6 +156,7 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 	cfg->agent_debug = file.agent_debug;
 	cfg->runtime_debug = file.runtime_debug;
 	cfg->net_model = file.net_model;
+	cfg->vm_cache_number = file.vm_cache_number;
 	return 0;
 }
 
