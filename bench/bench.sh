@@ -259,7 +259,9 @@ echo >&2
 # Each round waits (untimed) until the pool is full again, so every run finds a ready VM; the
 # refill that a run starts is not part of its time. Interleaved with runc for the ratio.
 log "pool: $REPS rounds of kata run true with $POOL pooled VMs, and runc run"
-printf '{"factory": {"vm_cache_number": %d}}\n' "$POOL" >"$W/pool.json"
+# 9p named: pools refuse virtio-fs, whatever the default is.
+printf '{"factory": {"vm_cache_number": %d}, "hypervisor": {"qemu": {"shared_fs": "virtio-9p"}}}\n' \
+	"$POOL" >"$W/pool.json"
 pool_kata() { KATA_CONF_FILE=$W/pool.json KATA_FACTORY_DIR=$W/pool "$KATA" "$@"; }
 pool_ready() { pool_kata factory status --format json 2>/dev/null | jq -r .ready; }
 pool_wait() {
@@ -344,7 +346,9 @@ for ((r = 1; r <= STREAM_REPS; r++)); do
 	"$OUT/benchtool" listen "$W/stream.sock" "$STREAM_BYTES" >"$W/stream.out" &
 	lp=$!; BG_PIDS+=("$lp")
 	for ((t = 0; t < 500; t++)); do [ -S "$W/stream.sock" ] && break; sleep 0.01; done
-	"${STREAM_ARGV[@]}" </dev/null >/dev/null 2>"$W/last.err" || fail raw_channel_mbps "qemu: $(cat "$W/last.err")"
+	# In the floor's directory: the console path in the runtime's argv is relative.
+	(cd "$W/floor" && exec "${STREAM_ARGV[@]}") </dev/null >/dev/null 2>"$W/last.err" ||
+		fail raw_channel_mbps "qemu: $(cat "$W/last.err")"
 	wait "$lp" || true
 	stream_row raw_channel_mbps $(cat "$W/stream.out" 2>/dev/null || echo 0 0)
 done

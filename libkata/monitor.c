@@ -169,6 +169,10 @@ static int boot(struct monitor *m, struct kata_error *err)
 		return claimed;
 	if (claimed)
 		factory_refill_async(&rc_cfg);
+	else if (rc_cfg.vm_cache_number)
+		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id,
+			   factory_unsupported(&rc_cfg) ? factory_unsupported(&rc_cfg)
+							: "none ready with this VM's size");
 	if ((rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
 	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
 		return rc;

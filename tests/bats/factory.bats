@@ -9,7 +9,9 @@ setup() {
 	setup_kata
 	export KATA_FACTORY_DIR=$BUNDLE/pool
 	export KATA_CONF_FILE=$BUNDLE/configuration.json
-	printf '{"factory": {"vm_cache_number": 2}}\n' >"$KATA_CONF_FILE"
+	# 9p named explicitly: pools refuse virtio-fs, whatever the default becomes.
+	printf '{"factory": {"vm_cache_number": 2}, "hypervisor": {"qemu": {"shared_fs": "virtio-9p"}}}\n' \
+		>"$KATA_CONF_FILE"
 }
 
 # The pool goes first: a keeper started by a container's refill carries that container's
