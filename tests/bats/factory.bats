@@ -69,6 +69,8 @@ wait_ready() {
 	run "$KATA_BIN" factory status
 	expect_status 0
 	[[ "${lines[0]}" == "vm_cache_number: 2, ready: 2" ]] || { echo "table: [$output]" >&2; false; }
+	# kata env shows the configured pool size.
+	expect_eq 2 "$("$KATA_BIN" env | jq .vm_cache_number)" "kata env vm_cache_number"
 	# A second init has nothing to do.
 	run "$KATA_BIN" factory init
 	expect_eq "factory: 0 VMs booted" "$output"
