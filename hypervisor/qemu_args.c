@@ -7,8 +7,9 @@
  *  - tb-size=16 bounds the TCG translation cache (QEMU's default is 1 GiB). An idle guest
  *    translates ~30 MiB of code, so any cache that size or larger (32..256) costs the same
  *    memory. 16 MiB saves ~15 MiB of PSS per VM (87 vs 102 MiB, idle) but flushes the cache
- *    while booting: kata run true took ~20% longer (medians of 8 alternated runs on a loaded
- *    host: 1.09 vs 0.88 s with 64 MiB); 8 MiB took ~28% longer again. Memory was chosen.
+ *    while booting: kata run true took 5-20% longer than with 64 MiB (two sets of 7-8
+ *    alternated runs on a loaded host, medians 1.09 vs 0.88 s and 1.02 vs 0.98 s); 24 MiB
+ *    was no faster, 8 MiB ~28% slower again. Memory was chosen.
  *  - guest RAM is a private memfd, not anonymous memory: QEMU asks for transparent huge pages
  *    on anonymous RAM, so each 4 KiB the guest touches could cost the host 2 MiB (48 -> 41.6
  *    MiB touched by an idle 128 MiB guest).
