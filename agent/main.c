@@ -13,6 +13,7 @@
 #include "init.h"
 #include "log.h"
 #include "loop.h"
+#include "memory_tune.h"
 #include "reaper.h"
 #include "server.h"
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	if (pid1 && init_mount_pseudo_filesystems() < 0)
 		init_fatal("cannot mount the guest's pseudo filesystems");
 	log_open_console();
+	if (pid1)
+		memory_tune_page_reporting();
 	rc = cmdline_load_config(&cfg);
 	log_set_debug(cfg.debug);
 	if (rc < 0)

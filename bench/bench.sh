@@ -10,7 +10,7 @@
 # each row reports median, min, max and n. hyperfine is not used: it runs one command's
 # repetitions back to back and cannot interleave rows.
 #
-# Environment: BENCH_REPS (latency rounds, 10), BENCH_DENSITY (idle containers, 10),
+# Environment: BENCH_REPS (latency rounds, 10), BENCH_DENSITY (idle containers, 50),
 # BENCH_PARALLEL (containers started at once, 10), BENCH_PARALLEL_REPS (3),
 # BENCH_STREAM_BYTES (268435456), BENCH_STREAM_REPS (2), BENCH_MEM_REPS (3), KATA_QEMU.
 set -euo pipefail
@@ -21,7 +21,8 @@ B=$(cd "${1:-build}" && pwd)
 KATA=$B/kata
 OUT=$B/bench
 REPS=${BENCH_REPS:-10}
-DENSITY=${BENCH_DENSITY:-10}
+DENSITY=${BENCH_DENSITY:-50}
+POOL=${BENCH_POOL:-2}
 PARALLEL=${BENCH_PARALLEL:-10}
 PAR_REPS=${BENCH_PARALLEL_REPS:-3}
 STREAM_BYTES=${BENCH_STREAM_BYTES:-268435456}
@@ -29,7 +30,7 @@ STREAM_REPS=${BENCH_STREAM_REPS:-2}
 MEM_REPS=${BENCH_MEM_REPS:-3}
 QEMU=${KATA_QEMU:-/usr/bin/qemu-system-x86_64}
 # The default guest size is what the memory rows are about.
-unset KATA_MEMORY_MIB KATA_VCPUS KATA_DEBUG
+unset KATA_MEMORY_MIB KATA_VCPUS KATA_DEBUG KATA_CONF_FILE KATA_FACTORY_DIR
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -64,6 +65,7 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM
 	for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	[ -d "$W/pool" ] && KATA_CONF_FILE=$W/pool.json KATA_FACTORY_DIR=$W/pool "$KATA" factory destroy >/dev/null 2>&1
 	for root in "$W"/roots/*; do
 		[ -d "$root" ] || continue
 		for d in "$root"/*/; do
@@ -253,6 +255,32 @@ for ((r = 1; r <= REPS; r++)); do
 done
 echo >&2
 
+# --- 1b. kata run true with a pool of booted VMs (factory.vm_cache_number) ---------------------
+# Each round waits (untimed) until the pool is full again, so every run finds a ready VM; the
+# refill that a run starts is not part of its time. Interleaved with runc for the ratio.
+log "pool: $REPS rounds of kata run true with $POOL pooled VMs, and runc run"
+# 9p named: pools refuse virtio-fs, whatever the default is.
+printf '{"factory": {"vm_cache_number": %d}, "hypervisor": {"qemu": {"shared_fs": "virtio-9p"}}}\n' \
+	"$POOL" >"$W/pool.json"
+pool_kata() { KATA_CONF_FILE=$W/pool.json KATA_FACTORY_DIR=$W/pool "$KATA" "$@"; }
+pool_ready() { pool_kata factory status --format json 2>/dev/null | jq -r .ready; }
+pool_wait() {
+	local i
+	for ((i = 0; i < 600; i++)); do [ "$(pool_ready)" = "$POOL" ] && return 0; sleep 0.1; done
+	return 1
+}
+if pool_kata factory init >/dev/null 2>"$W/last.err"; then
+	for ((r = 1; r <= REPS; r++)); do
+		pool_wait || { fail kata_run_pool_true "the pool did not refill: $(pool_kata factory status)"; break; }
+		timed kata_run_pool_true pool_kata --root "$W/roots/pool$r" run --bundle "$W/true" "q$r" || true
+		rm -rf "$W/roots/pool$r"
+		timed runc_run_true_pool runc_run "pool$r" || true
+	done
+else
+	fail kata_run_pool_true "kata factory init: $(cat "$W/last.err")"
+fi
+pool_kata factory destroy >/dev/null 2>&1 || true
+
 # --- 2. exec latency on a running container ---------------------------------------------------
 EXEC_REASON=""
 eroot=$W/roots/exec
@@ -318,7 +346,9 @@ for ((r = 1; r <= STREAM_REPS; r++)); do
 	"$OUT/benchtool" listen "$W/stream.sock" "$STREAM_BYTES" >"$W/stream.out" &
 	lp=$!; BG_PIDS+=("$lp")
 	for ((t = 0; t < 500; t++)); do [ -S "$W/stream.sock" ] && break; sleep 0.01; done
-	"${STREAM_ARGV[@]}" </dev/null >/dev/null 2>"$W/last.err" || fail raw_channel_mbps "qemu: $(cat "$W/last.err")"
+	# In the floor's directory: the console path in the runtime's argv is relative.
+	(cd "$W/floor" && exec "${STREAM_ARGV[@]}") </dev/null >/dev/null 2>"$W/last.err" ||
+		fail raw_channel_mbps "qemu: $(cat "$W/last.err")"
 	wait "$lp" || true
 	stream_row raw_channel_mbps $(cat "$W/stream.out" 2>/dev/null || echo 0 0)
 done
@@ -341,6 +371,13 @@ done
 MEM_AVAIL_AFTER=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 for ((r = 1; r <= DENSITY; r++)); do "$KATA" --root "$droot" delete --force "d$r" >/dev/null 2>&1 & done
 wait
+# Teardown must leave nothing: no QEMU or monitor naming the density root, no state.
+DENSITY_LEFT=0
+for p in /proc/[0-9]*; do
+	{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$droot/" && DENSITY_LEFT=$((DENSITY_LEFT + 1))
+done
+DENSITY_LEFT=$((DENSITY_LEFT + $(ls "$droot" 2>/dev/null | wc -l)))
+[ "$DENSITY_LEFT" = 0 ] || log "density: $DENSITY_LEFT processes or states left after delete --force"
 
 # --- 6. parallel start ------------------------------------------------------------------------
 log "parallel: $PARALLEL containers created and started at once, $PAR_REPS rounds"
@@ -389,7 +426,9 @@ row_json() { # NAME UNIT NOTE
 	row_json kata_create s "kata create (VM boot, agent, CreateSandbox, CreateContainer)"
 	row_json kata_start s "kata start"
 	row_json kata_delete s "kata delete --force after true exited (not in create/start)"
+	row_json kata_run_pool_true s "kata run <bundle> true with $POOL VMs booted ahead (factory.vm_cache_number), pool refilled between rounds (untimed)"
 	row_json runc_run_true s "runc run <bundle> true"
+	row_json runc_run_true_pool s "runc run <bundle> true, interleaved with the pool rows"
 	row_json crun_run_true s "$CRUN_NOTE"
 	row_json kata_exec_true s "${EXEC_REASON:-kata exec ID true on a running container}"
 	row_json kata_kill_roundtrip s "kata kill ID CONT: CLI -> monitor -> agent round trip (exec's floor)"
@@ -412,7 +451,7 @@ jq -n \
 	--arg guest "$(cat "$B/guest/kernel-release" 2>/dev/null || echo unknown)" \
 	--arg accel "$(awk -F'\t' 'NR == 2 { print $1 }' /run/kata-cache/accel 2>/dev/null || echo unknown)" \
 	--arg load_start "$LOAD_START" --arg load_end "$LOAD_END" --argjson qemus "$QEMUS_START" \
-	--argjson reps "$REPS" --argjson density "$DENSITY" --argjson alive "$alive" --argjson started "$started" \
+	--argjson reps "$REPS" --argjson density "$DENSITY" --argjson alive "$alive" --argjson started "$started" --argjson dleft "$DENSITY_LEFT" \
 	--argjson avail_before "$MEM_AVAIL_BEFORE" --argjson avail_after "$MEM_AVAIL_AFTER" \
 	--arg kcmd "$KCMD" --arg mem "$GUEST_MEM" --arg tsc "$TSC_KHZ" \
 	--argjson floor_argv "$(printf '%s\0' "${FLOOR_ARGV[@]}" | jq -Rs 'split("\u0000")[:-1]')" \
@@ -438,12 +477,14 @@ jq -n \
 	    run_true_over_floor_devices: ratio("kata_run_true"; "floor_devices"),
 	    create_over_floor: ratio("kata_create"; "floor"),
 	    run_true_over_runc: ratio("kata_run_true"; "runc_run_true"),
+	    pool_run_true_over_runc: ratio("kata_run_pool_true"; "runc_run_true_pool"),
+	    pool_run_true_over_runc_paired: paired("kata_run_pool_true"; "runc_run_true_pool"),
 	    exec_over_roundtrip: ratio("kata_exec_true"; "kata_kill_roundtrip"),
 	    exec_over_roundtrip_paired: paired("kata_exec_true"; "kata_kill_roundtrip"),
 	    stdout_over_raw_channel: ratio("kata_stdout_mbps"; "raw_channel_mbps")
 	  },
 	  exec: {available: ($exec_reason == ""), reason: (if $exec_reason == "" then null else $exec_reason end)},
-	  density: {requested: $density, started: $started, alive_after_5s: $alive,
+	  density: {requested: $density, started: $started, alive_after_5s: $alive, left_after_delete: $dleft,
 		    mem_available_drop_mib: ((($avail_before - $avail_after) / 1024) | round)},
 	  rows: $rows[0],
 	  machine: {date: $date, cpu: $cpu, nproc: $nproc, kernel: $kernel, qemu: $qemu,
@@ -465,7 +506,7 @@ jq -r '
 	(.ratios | to_entries[] | [.key, (.value | f)] | @tsv)
 ' "$OUT/latest.json" | if command -v column >/dev/null; then column -t -s $'\t'; else cat; fi
 jq -r '
-	(.density | "density: \(.alive_after_5s)/\(.requested) alive after 5 s, MemAvailable dropped \(.mem_available_drop_mib) MiB"),
+	(.density | "density: \(.alive_after_5s)/\(.requested) alive after 5 s, MemAvailable dropped \(.mem_available_drop_mib) MiB, \(.left_after_delete) left after delete"),
 	(.machine | "machine: \(.cpu), \(.nproc) cpus, \(.kernel), \(.accel), load \(.loadavg_start) -> \(.loadavg_end), \(.other_qemu_processes_at_start) other QEMUs at start, commit \(.git_commit[:12])\(if .git_dirty then "+dirty" else "" end)")
 ' "$OUT/latest.json"
 [ -n "$EXEC_REASON" ] && echo "kata_exec_true: null: $EXEC_REASON"

@@ -29,6 +29,7 @@ int cmd_check(struct kata_context *ctx, int argc, char **argv, struct kata_error
 int cmd_logs(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_env(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 int cmd_version(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
+int cmd_factory(struct kata_context *ctx, int argc, char **argv, struct kata_error *err);
 
 /* Prints `kata version`'s text (also for --version). */
 void cmd_print_version(void);

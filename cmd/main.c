@@ -34,6 +34,7 @@ static const struct {
     {"logs", cmd_logs, "print the guest console (kernel and agent) of a container"},
     {"check", cmd_check, "check whether this host can run kata"},
     {"env", cmd_env, "print the resolved runtime configuration"},
+    {"factory", cmd_factory, "manage the pool of booted VMs: init, status, destroy"},
     {"version", cmd_version, "print the version and compiled-in features"},
 };
 

@@ -31,7 +31,7 @@ struct vm_config {
 	const char *initrd;	   /* initramfs with the agent as /init */
 	const char *kernel_params; /* appended to the built-in command line, or NULL */
 	unsigned vcpus;		   /* 0: 1 */
-	unsigned memory_mib;	   /* 0: 256 */
+	unsigned memory_mib;	   /* 0: 128 */
 	const char *run_dir;	   /* per-VM directory (0700): qmp.sock, console.log, sockets */
 	const char *shared_dir;	   /* exported with mount tag VM_SHARE_TAG, over shared_fs */
 	enum vm_shared_fs shared_fs;
@@ -77,6 +77,18 @@ void vm_mark_exited(struct vm *vm, int wait_status);
 
 /* Stops the VM: QMP quit, SIGKILL after timeout_ms, and reaps QEMU. Safe to call twice. */
 int vm_stop(struct vm *vm, int timeout_ms);
+
+/* Closes the QMP connection (QEMU accepts one client: a VM handed over must let go of it). */
+void vm_release_qmp(struct vm *vm);
+
+/*
+ * Takes over a QEMU started by another process (a VM factory keeper) whose files are in
+ * run_dir (qmp.sock, console.log, qemu.log): connects QMP. `watcher` is the caller's child
+ * that exits when that QEMU does and whose death makes the keeper kill it, so it stands for
+ * QEMU in vm_pid, vm_mark_exited and vm_stop. On failure the watcher is killed and reaped.
+ */
+int vm_adopt(const char *run_dir, pid_t watcher, const struct channel_config *channel,
+	     struct vm **ret_vm, struct kata_error *err);
 
 /* Stops the VM if still running and frees it; accepts NULL and returns NULL. */
 struct vm *vm_free(struct vm *vm);

@@ -368,3 +368,40 @@ struct vm *vm_free(struct vm *vm)
 	free(vm);
 	return NULL;
 }
+
+void vm_release_qmp(struct vm *vm)
+{
+	vm->qmp = qmp_close(vm->qmp);
+}
+
+int vm_adopt(const char *run_dir, pid_t watcher, const struct channel_config *channel,
+	     struct vm **ret_vm, struct kata_error *err)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return kata_fail(err, ENOMEM, "adopting the VM: out of memory");
+	vm->pid = watcher;
+	vm->virtiofsd_pid = -1;
+	vm->accel = VM_ACCEL_AUTO;
+	vm->channel = *channel;
+	vm->channel.vhost_fd = -1;
+	snprintf(vm->console_path, sizeof(vm->console_path), "%s/console.log", run_dir);
+	snprintf(vm->log_path, sizeof(vm->log_path), "%s/qemu.log", run_dir);
+	char qmp_path[SUN_PATH_MAX];
+	int r;
+	if (snprintf(qmp_path, sizeof(qmp_path), "%s/qmp.sock", run_dir) >= (int)sizeof(qmp_path))
+		r = kata_fail(err, ENAMETOOLONG, "run directory %s is too long for a socket path",
+			      run_dir);
+	else
+		r = qmp_connect(qmp_path, START_TIMEOUT_MS, &vm->qmp, err);
+	if (r < 0) {
+		/* The watcher is ours: killing it makes the keeper kill its QEMU. */
+		kill(watcher, SIGKILL);
+		qemu_proc_wait(watcher, -1, NULL);
+		vm->exited = true;
+		vm_free(vm);
+		return kata_error_prefix(err, r, "adopting the VM");
+	}
+	*ret_vm = vm;
+	return 0;
+}

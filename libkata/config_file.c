@@ -95,10 +95,16 @@ static const struct field runtime_fields[] = {
     {.key = "internetworking_model", .kind = F_NET_MODEL, .offset = AT(net_model)},
     {0},
 };
+static const struct field factory_fields[] = {
+    UINT("vm_cache_number", vm_cache_number, 0, CONFIG_VM_CACHE_MAX, ""),
+    BOOL("enable_template", factory_template),
+    {0},
+};
 static const struct field top_fields[] = {
     {.key = "hypervisor", .kind = F_SECTION, .children = hypervisor_fields},
     {.key = "agent", .kind = F_SECTION, .children = agent_fields},
     {.key = "runtime", .kind = F_SECTION, .children = runtime_fields},
+    {.key = "factory", .kind = F_SECTION, .children = factory_fields},
     {0},
 };
 
@@ -346,6 +352,12 @@ int config_file_parse(const char *name, const char *text, struct config_file *re
 	yajl_tree_free(root);
 	if (rc < 0)
 		return rc;
+	/* Kata's templating clones a paused VM's memory; only the VM cache is implemented. */
+	if (cfg.factory_template)
+		return kata_fail(err, ENOTSUP,
+				 "%s: factory.enable_template: VM templating is not supported "
+				 "(factory.vm_cache_number keeps booted VMs ready instead)",
+				 name);
 	snprintf(cfg.path, sizeof(cfg.path), "%s", name);
 	*ret = cfg;
 	return 0;

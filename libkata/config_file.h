@@ -20,6 +20,7 @@
 #define CONFIG_VCPUS_MAX	 256
 #define CONFIG_MEMORY_MIN_MIB	 64
 #define CONFIG_MEMORY_MAX_MIB	 (1u << 20)
+#define CONFIG_VM_CACHE_MAX	 256
 
 /* Hypervisor annotations a configuration may allow (hypervisor.qemu.enable_annotations). */
 enum config_annotation {
@@ -56,6 +57,8 @@ struct config_file {
 	unsigned annotations; /* enum config_annotation bits */
 	bool hypervisor_debug, agent_debug, runtime_debug;
 	enum config_net_model net_model;
+	unsigned vm_cache_number; /* factory.vm_cache_number: booted VMs kept ready */
+	bool factory_template;	  /* factory.enable_template: refused when true */
 	struct {
 		bool shared_fs, net_model;
 	} set;

@@ -239,6 +239,7 @@ static void gen_config(yajl_gen g, const struct runtime_config *cfg)
 	kb(g, "runtime_debug", cfg->runtime_debug);
 	kv(g, "internetworking_model", config_net_model_name(cfg->net_model));
 	kv(g, "networking", "not implemented yet: containers get no network interface");
+	ki(g, "vm_cache_number", cfg->vm_cache_number);
 }
 
 int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_error *err)

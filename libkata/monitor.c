@@ -22,6 +22,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "health.pb-c.h"
 #include "control.h"
+#include "factory.h"
 #include "log.h"
 #include "runtime_config.h"
 #include "share_mounts.h"
@@ -141,13 +142,26 @@ static int boot(struct monitor *m, struct kata_error *err)
 	Grpc__Spec *spec = a->spec->spec;
 	if ((rc = runtime_config_load(&rc_cfg, err)) < 0 ||
 	    (rc = runtime_config_apply_annotations(&rc_cfg, spec->annotations, spec->n_annotations,
-						   err)) < 0 ||
-	    (rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
-	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
+						   err)) < 0)
 		return rc;
 	const Grpc__Linux *lx = a->spec->spec->linux;
 	runtime_config_size_for(&rc_cfg, lx ? lx->resources : NULL,
 				(unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+	/* A pooled VM when one matches this VM exactly (factory.vm_cache_number); the refill
+	 * starts before our mount namespace exists, so its VMs never hold our mounts. */
+	cleanup_factory_vm struct factory_vm pooled = {.dirfd = -1, .conn = -1};
+	int claimed = rc_cfg.vm_cache_number ? factory_claim(&rc_cfg, &pooled, err) : 0;
+	if (claimed < 0)
+		return claimed;
+	if (claimed)
+		factory_refill_async(&rc_cfg);
+	else if (rc_cfg.vm_cache_number)
+		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id,
+			   factory_unsupported(&rc_cfg) ? factory_unsupported(&rc_cfg)
+							: "none ready with this VM's size");
+	if ((rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
+	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
+		return rc;
 	/* runtime.enable_debug: this monitor logs debug lines as with --debug. */
 	static struct kata_context debug_ctx;
 	if (rc_cfg.runtime_debug && !m->ctx->debug) {
@@ -181,18 +195,26 @@ static int boot(struct monitor *m, struct kata_error *err)
 	};
 	mkdir_p(cfg.cache_dir, 0700);
 	const char *why = NULL;
-	if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
-		return rc;
-	kata_debug(m->ctx, "%s: agent channel: %s (%s); shared fs %s; config %s", a->id,
-		   channel_kind_name(cfg.channel.kind), why ? why : "",
-		   config_shared_fs_name(cfg.shared_fs),
-		   *rc_cfg.source ? rc_cfg.source : "built-in");
 	long long t0 = monitor_now_ms();
-	rc = vm_start(&cfg, &m->vm, err);
-	/* QEMU holds its own copy of a vhost-vsock fd once started. */
-	channel_release(&cfg.channel);
-	if (rc < 0)
-		return rc;
+	if (claimed) {
+		char src[PATH_MAX];
+		snprintf(src, sizeof(src), "%s/shared/%s", a->dir, a->id);
+		kata_debug(m->ctx, "%s: adopting pooled VM %s", a->id, pooled.dir);
+		if ((rc = factory_adopt(&pooled, src, a->id, &cfg.channel, &m->vm, err)) < 0)
+			return rc;
+	} else {
+		if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
+			return rc;
+		kata_debug(m->ctx, "%s: agent channel: %s (%s); shared fs %s; config %s", a->id,
+			   channel_kind_name(cfg.channel.kind), why ? why : "",
+			   config_shared_fs_name(cfg.shared_fs),
+			   *rc_cfg.source ? rc_cfg.source : "built-in");
+		rc = vm_start(&cfg, &m->vm, err);
+		/* QEMU holds its own copy of a vhost-vsock fd once started. */
+		channel_release(&cfg.channel);
+		if (rc < 0)
+			return rc;
+	}
 	if ((rc = block_signals(m, err)) < 0)
 		return rc;
 	int fd = vm_connect_agent(m->vm, 10000, err);

@@ -112,13 +112,22 @@ static int guest_file(const char *env, const char *name, const struct config_fil
 }
 
 /* The file's shared_fs when set; else virtio-fs when its daemon runs, 9p otherwise (as Kata,
- * virtio-fs is the default; 9p needs nothing beyond QEMU). */
+ * virtio-fs is the default; 9p needs nothing beyond QEMU). A VM pool needs 9p: a pooled VM's
+ * virtiofsd started before the container's rootfs was mounted and would not see it. */
 static void choose_shared_fs(struct runtime_config *cfg, const struct config_file *file)
 {
 	if (file->set.shared_fs) {
 		cfg->shared_fs = file->shared_fs;
 		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
 			 "hypervisor.qemu.shared_fs of %s", file->path);
+		return;
+	}
+	if (file->vm_cache_number > 0) {
+		cfg->shared_fs = VM_SHARED_FS_9P;
+		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
+			 "default with a VM pool (factory.vm_cache_number of %s): pooled VMs share "
+			 "later mounts through 9p only",
+			 file->path);
 		return;
 	}
 	char why[PATH_MAX + 128];
@@ -161,7 +170,7 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 		return rc;
 	snprintf(cfg->kernel_params, sizeof(cfg->kernel_params), "%s", file.kernel_params);
 	cfg->vcpus = env_uint("KATA_VCPUS", file.vcpus ? file.vcpus : 1);
-	cfg->memory_mib = env_uint("KATA_MEMORY_MIB", file.memory_mib ? file.memory_mib : 256);
+	cfg->memory_mib = env_uint("KATA_MEMORY_MIB", file.memory_mib ? file.memory_mib : 128);
 	cfg->boot_timeout_ms = (int)env_uint(
 	    "KATA_BOOT_TIMEOUT_MS", file.dial_timeout_s ? file.dial_timeout_s * 1000 : 60000);
 	snprintf(cfg->virtiofsd, sizeof(cfg->virtiofsd), "%s",
@@ -179,6 +188,7 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 	cfg->agent_debug = file.agent_debug;
 	cfg->runtime_debug = file.runtime_debug;
 	cfg->net_model = file.net_model;
+	cfg->vm_cache_number = file.vm_cache_number;
 	return 0;
 }
 

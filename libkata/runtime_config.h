@@ -27,13 +27,14 @@ struct runtime_config {
 	unsigned annotations; /* enum config_annotation bits: what containers may override */
 	bool hypervisor_debug, agent_debug, runtime_debug;
 	enum config_net_model net_model; /* validated and shown; networking is not implemented */
+	unsigned vm_cache_number;	 /* factory.vm_cache_number: 0 = no VM pool */
 };
 
 /*
  * Resolves the configuration, each setting from the first that has it: the environment
  * (KATA_QEMU, KATA_KERNEL, KATA_INITRD, KATA_MEMORY_MIB, KATA_VCPUS, KATA_BOOT_TIMEOUT_MS), the
  * configuration file (config_file_load), the built-in defaults (the guest image beside the
- * binary: build tree <dir>/guest/, install <prefix>/share/kata/; 256 MiB, 1 vCPU, 60 s; virtio-fs
+ * binary: build tree <dir>/guest/, install <prefix>/share/kata/; 128 MiB, 1 vCPU, 60 s; virtio-fs
  * when virtiofsd runs (virtiofsd_usable), else 9p).
  */
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err);

@@ -246,6 +246,29 @@ KATA_PUBLIC const char *kata_commit(void);
 KATA_PUBLIC const char *kata_spec_version(void);
 KATA_PUBLIC const char *kata_build_features(void);
 
+/* ---- the VM factory (a pool of booted VMs; docs/factory.md) ------------------------------ */
+
+/* Boots VMs until factory.vm_cache_number of them wait ready; *ret_booted: how many now.
+ * Fails when the configuration sets no pool, or the pool cannot work with it (virtio-fs). */
+KATA_PUBLIC int kata_factory_init(const struct kata_context *ctx, unsigned *ret_booted,
+				  struct kata_error *err);
+
+/* One pooled VM: its directory name, "booting" | "ready" | "claimed" | "stale", keeper pid. */
+struct kata_factory_vm {
+	char name[64];
+	char state[16];
+	int keeper_pid;
+};
+
+/* The pool's VMs (malloc'ed array; free() it) and the configured size in *ret_target. */
+KATA_PUBLIC int kata_factory_status(const struct kata_context *ctx, struct kata_factory_vm **ret,
+				    size_t *ret_n, unsigned *ret_target, struct kata_error *err);
+
+/* Stops every pooled VM not taken by a container and removes the pool; *ret_stopped: how
+ * many. VMs already claimed stay with their containers. */
+KATA_PUBLIC int kata_factory_destroy(const struct kata_context *ctx, unsigned *ret_stopped,
+				     struct kata_error *err);
+
 /* Checkpoint and restore need CRIU inside a VM: always -ENOTSUP with a message. */
 KATA_PUBLIC int kata_container_checkpoint(const struct kata_context *ctx, const char *id,
 					  struct kata_error *err);

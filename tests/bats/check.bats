@@ -37,7 +37,7 @@ teardown() { teardown_kata; }
 	expect_eq "$KATA_BUILD/guest/initramfs.cpio" "$(jq -r .initrd <<<"$output")"
 	[[ "$(jq -r .accelerator <<<"$output")" =~ ^(kvm|tcg)$ ]]
 	[[ "$(jq -r .channel <<<"$output")" =~ ^(vsock|virtio-serial)$ ]]
-	expect_eq 256 "$(jq .memory_mib <<<"$output")"
+	expect_eq 128 "$(jq .memory_mib <<<"$output")"
 	KATA_MEMORY_MIB=512 KATA_VCPUS=2 run kata env
 	expect_eq 512 "$(jq .memory_mib <<<"$output")"
 	expect_eq 2 "$(jq .vcpus <<<"$output")"

@@ -25,15 +25,15 @@ probe_guest='grep MemTotal /proc/meminfo | tr -s " " | cut -d" " -f2; nproc; cat
 		"kernel_params": "kata_conf_test=1"}}}'
 	run_in_container "$probe_guest"
 	expect_status 0
-	# 400 MiB is 409600 kB; the kernel keeps some, but far more than the 256 MiB default.
+	# 400 MiB is 409600 kB; the kernel keeps some, but far more than the 128 MiB default.
 	[ "${lines[0]}" -gt 300000 ] && [ "${lines[0]}" -le 409600 ] ||
 		{ echo "MemTotal: expected a 400 MiB guest, got ${lines[0]} kB" >&2; false; }
 	expect_eq 2 "${lines[1]}" "nproc"
 	[[ " ${lines[2]} " == *" kata_conf_test=1 "* ]] || { echo "cmdline: [${lines[2]}]" >&2; false; }
-	# The same container without the file: the built-in 256 MiB, 1 vCPU, no extra parameter.
+	# The same container without the file: the built-in 128 MiB, 1 vCPU, no extra parameter.
 	unset KATA_CONF_FILE
 	run_in_container "$probe_guest"
-	[ "${lines[0]}" -le 262144 ] || { echo "MemTotal without the file: ${lines[0]} kB" >&2; false; }
+	[ "${lines[0]}" -le 131072 ] || { echo "MemTotal without the file: ${lines[0]} kB" >&2; false; }
 	expect_eq 1 "${lines[1]}" "nproc without the file"
 	[[ "${lines[2]}" != *kata_conf_test* ]]
 }

@@ -84,7 +84,8 @@ teardown() { teardown_kata; }
 
 @test "process: user.umask is the workload's umask; 0022 when absent" {
 	set_config '.process.user.umask = 63'
-	run_in_container 'umask; touch /tmp/f; stat -c %a /tmp/f'
+	# A file of its own: the bundle rootfs (and its /tmp) is shared by every test here.
+	run_in_container 'umask; rm -f /tmp/umask-test; touch /tmp/umask-test; stat -c %a /tmp/umask-test; rm -f /tmp/umask-test'
 	expect_status 0
 	expect_eq "0077" "${lines[0]}" "umask"
 	expect_eq "600" "${lines[1]}" "mode of a new file"

@@ -30,7 +30,8 @@ static const char full[] =
     "\"never\", "
     "\"enable_annotations\": [\"default_memory\", \"kernel_params\"], \"enable_debug\": true}},"
     " \"agent\": {\"kata\": {\"dial_timeout\": 7, \"enable_debug\": true}},"
-    " \"runtime\": {\"enable_debug\": true, \"internetworking_model\": \"none\"}}";
+    " \"runtime\": {\"enable_debug\": true, \"internetworking_model\": \"none\"},"
+    " \"factory\": {\"vm_cache_number\": 3, \"enable_template\": false}}";
 
 static void test_every_key(void **state)
 {
@@ -55,6 +56,14 @@ static void test_every_key(void **state)
 	assert_true(c.agent_debug);
 	assert_true(c.runtime_debug);
 	assert_int_equal(c.net_model, CONFIG_NET_NONE);
+	assert_int_equal(c.vm_cache_number, 3);
+
+	/* VM templating is refused by name, not ignored. */
+	assert_int_equal(
+	    config_file_parse("f", "{\"factory\": {\"enable_template\": true}}", &c, &err),
+	    -ENOTSUP);
+	assert_non_null(
+	    strstr(err.msg, "f: factory.enable_template: VM templating is not supported"));
 
 	/* An empty object is all defaults. */
 	assert_int_equal(config_file_parse("f", "{}", &c, &err), 0);
@@ -98,7 +107,7 @@ static void test_unknown_keys(void **state)
 		     "configuration.json: runtime.sandbox_cgroup_only: unknown key (known here: "
 		     "enable_debug, internetworking_model)");
 	expect_error("{\"image\": {}}", "configuration.json: image: unknown key (known here: "
-					"hypervisor, agent, runtime)");
+					"hypervisor, agent, runtime, factory)");
 	expect_error("{\"runtime\": {\"enable_debug\": true, \"enable_debug\": false}}",
 		     "configuration.json: runtime.enable_debug: duplicate key");
 }

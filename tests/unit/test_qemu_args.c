@@ -85,8 +85,11 @@ static void test_tcg_command_line(void **state)
 	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
 
 	assert_string_equal(argv.v[0], QEMU_DEFAULT_PATH);
-	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off");
-	assert_string_equal(arg_after(&argv, "-accel"), "tcg,tb-size=256");
+	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off,memory-backend=mem");
+	/* 9p: private memfd RAM (no huge pages), a balloon that takes back freed memory. */
+	assert_true(has_pair(&argv, "-object", "memory-backend-memfd,id=mem,size=512M,share=off"));
+	assert_true(has_pair(&argv, "-device", "virtio-balloon-device,free-page-reporting=on"));
+	assert_string_equal(arg_after(&argv, "-accel"), "tcg,tb-size=16");
 	assert_string_equal(arg_after(&argv, "-cpu"), "max");
 	assert_string_equal(arg_after(&argv, "-m"), "512M");
 	assert_string_equal(arg_after(&argv, "-smp"), "2");
@@ -137,7 +140,8 @@ static void test_kvm_command_line(void **state)
 	assert_string_equal(argv.v[0], "/opt/qemu/bin/qemu-system-x86_64");
 	assert_string_equal(arg_after(&argv, "-accel"), "kvm");
 	assert_string_equal(arg_after(&argv, "-cpu"), "host");
-	assert_string_equal(arg_after(&argv, "-m"), "256M");
+	assert_string_equal(arg_after(&argv, "-m"), "128M");
+	assert_true(has_pair(&argv, "-object", "memory-backend-memfd,id=mem,size=128M,share=off"));
 	assert_string_equal(arg_after(&argv, "-smp"), "1");
 	for (size_t i = 0; i < argv.n; i++)
 		assert_null(strstr(argv.v[i], "tcg"));
@@ -208,11 +212,13 @@ static void test_virtio_fs_command_line(void **state)
 	assert_string_equal(err.msg, "building the QEMU command line: no virtiofsd socket");
 	strv_clear(&argv);
 
-	/* No share at all: neither filesystem device, and plain RAM. */
+	/* No share at all: neither filesystem device, and private RAM. */
 	cfg.shared_dir = NULL;
 	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
-	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off");
-	assert_null(arg_after(&argv, "-object"));
+	assert_string_equal(arg_after(&argv, "-M"), "microvm,x-option-roms=off,memory-backend=mem");
+	assert_string_equal(arg_after(&argv, "-object"),
+			    "memory-backend-memfd,id=mem,size=512M,share=off");
+	assert_null(arg_after(&argv, "-fsdev"));
 	strv_clear(&argv);
 
 	assert_int_equal(virtiofsd_build_argv("/usr/lib/qemu/virtiofsd", "/run/k/c1/shared",

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* kata_factory_*: the public face of the VM pool. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "factory.h"
+#include "runtime_config.h"
+
+int kata_factory_init(const struct kata_context *ctx, unsigned *ret_booted, struct kata_error *err)
+{
+	struct runtime_config cfg;
+	int rc = runtime_config_load(&cfg, err);
+	if (rc < 0)
+		return rc;
+	if (!cfg.vm_cache_number)
+		return kata_fail(
+		    err, EINVAL,
+		    "factory init: factory.vm_cache_number is 0 in %s: no pool to fill",
+		    *cfg.source ? cfg.source : "the built-in configuration");
+	return factory_fill(&cfg, cfg.vm_cache_number, ret_booted, err);
+}
+
+int kata_factory_status(const struct kata_context *ctx, struct kata_factory_vm **ret, size_t *ret_n,
+			unsigned *ret_target, struct kata_error *err)
+{
+	struct runtime_config cfg;
+	int rc = runtime_config_load(&cfg, err);
+	if (rc < 0)
+		return rc;
+	*ret_target = cfg.vm_cache_number;
+	struct factory_entry *e = NULL;
+	size_t n = 0;
+	if ((rc = factory_list(&e, &n, err)) < 0)
+		return rc;
+	struct kata_factory_vm *v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		free(e);
+		return kata_fail(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(v[i].name, sizeof(v[i].name), "%s", e[i].name);
+		snprintf(v[i].state, sizeof(v[i].state), "%s", e[i].state);
+		v[i].keeper_pid = (int)e[i].keeper;
+	}
+	free(e);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int kata_factory_destroy(const struct kata_context *ctx, unsigned *ret_stopped,
+			 struct kata_error *err)
+{
+	return factory_destroy(ret_stopped, err);
+}
