@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "monitor.h"
+#include "network.h"
 #include "oci_spec.h"
 #include "spawn.h"
 
@@ -102,6 +103,12 @@ int container_create(const struct kata_context *ctx, const char *id,
 	if (rc < 0)
 		return rc;
 
+	const char *netns = NULL;
+	rc = network_check_spec(spec->spec, &netns, err);
+	if (rc < 0) {
+		oci_spec_free(spec);
+		return rc;
+	}
 	cleanup_close int lock = -1;
 	rc = state_create(ctx, id, &lock, err);
 	if (rc < 0) {

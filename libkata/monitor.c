@@ -22,6 +22,7 @@
 #include "health.pb-c.h"
 #include "control.h"
 #include "log.h"
+#include "network.h"
 #include "runtime_config.h"
 #include "share_mounts.h"
 #include "state.h"
@@ -147,6 +148,24 @@ static int block_signals(struct monitor *m, struct kata_error *err)
 	return 0;
 }
 
+/* The spec's network namespace, when it has a path, is wired to taps QEMU gets as NICs. */
+static int setup_network(struct monitor *m, struct vm_nic *nics, struct vm_config *cfg,
+			 struct kata_error *err)
+{
+	const char *netns = NULL;
+	int rc = network_check_spec(m->args->spec->spec, &netns, err);
+	if (rc < 0 || !netns || (rc = network_setup(netns, &m->net, err)) < 0 || !m->net)
+		return rc;
+	for (size_t i = 0; i < m->net->n && i < VM_MAX_NICS; i++) {
+		nics[i].tap_fd = m->net->ep[i].tap_fd;
+		memcpy(nics[i].mac, m->net->ep[i].mac, sizeof(nics[i].mac));
+		cfg->n_nics++;
+	}
+	cfg->nics = nics;
+	kata_debug(m->ctx, "%s: network: %zu interface(s) from %s", m->args->id, m->net->n, netns);
+	return 0;
+}
+
 static int boot(struct monitor *m, struct kata_error *err)
 {
 	struct monitor_args *a = m->args;
@@ -194,6 +213,9 @@ static int boot(struct monitor *m, struct kata_error *err)
 	    .agent_debug = rc_cfg.agent_debug,
 	};
 	mkdir_p(cfg.cache_dir, 0700);
+	struct vm_nic nics[VM_MAX_NICS];
+	if ((rc = setup_network(m, nics, &cfg, err)) < 0)
+		return rc;
 	const char *why = NULL;
 	if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
 		return rc;
@@ -219,6 +241,7 @@ static int boot(struct monitor *m, struct kata_error *err)
 	kata_debug(m->ctx, "%s: agent ready %lld ms after QEMU start", a->id,
 		   monitor_now_ms() - t0);
 	if ((rc = create_sandbox(m, rc_cfg.shared_fs, err)) < 0 ||
+	    (rc = network_configure_guest(&m->agent, m->net, err)) < 0 ||
 	    (rc = create_container(m, err)) < 0)
 		return rc;
 	return 0;
@@ -269,6 +292,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	if (rc < 0) {
 		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
 		m.vm = vm_free(m.vm);
+		m.net = network_teardown(m.net);
 		monitor_stdio_restore(&m);
 		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
 		_exit(1);
@@ -284,6 +308,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	if (m.vm)
 		vm_stop(m.vm, 3000);
 	m.vm = vm_free(m.vm);
+	m.net = network_teardown(m.net);
 	monitor_stdio_restore(&m);
 	_exit(status);
 }

@@ -53,6 +53,8 @@ struct monitor {
 	bool vm_gone;
 	bool paused; /* the VM's vCPUs are stopped (QMP stop) */
 
+	struct net_sandbox *net; /* network.c: taps and tc mirroring, or NULL */
+
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
 };
