@@ -149,12 +149,14 @@ static int block_signals(struct monitor *m, struct kata_error *err)
 }
 
 /* The spec's network namespace, when it has a path, is wired to taps QEMU gets as NICs. */
-static int setup_network(struct monitor *m, struct vm_nic *nics, struct vm_config *cfg,
-			 struct kata_error *err)
+static int setup_network(struct monitor *m, enum config_net_model model, struct vm_nic *nics,
+			 struct vm_config *cfg, struct kata_error *err)
 {
 	const char *netns = NULL;
 	int rc = network_check_spec(m->args->spec->spec, &netns, err);
-	if (rc < 0 || !netns || (rc = network_setup(netns, &m->net, err)) < 0 || !m->net)
+	/* internetworking_model "none": the guest keeps loopback only. */
+	if (rc < 0 || !netns || model == CONFIG_NET_NONE ||
+	    (rc = network_setup(netns, &m->net, err)) < 0 || !m->net)
 		return rc;
 	for (size_t i = 0; i < m->net->n && i < VM_MAX_NICS; i++) {
 		nics[i].tap_fd = m->net->ep[i].tap_fd;
@@ -214,7 +216,7 @@ static int boot(struct monitor *m, struct kata_error *err)
 	};
 	mkdir_p(cfg.cache_dir, 0700);
 	struct vm_nic nics[VM_MAX_NICS];
-	if ((rc = setup_network(m, nics, &cfg, err)) < 0)
+	if ((rc = setup_network(m, rc_cfg.net_model, nics, &cfg, err)) < 0)
 		return rc;
 	const char *why = NULL;
 	if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
