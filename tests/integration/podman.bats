@@ -4,7 +4,7 @@
 load helpers
 
 setup_file() {
-	need_packages podman conmon netavark crun
+	need_packages podman conmon netavark crun iptables
 	export PODMAN_TMP=$(mktemp -d /tmp/kata-podman.XXXXXX)
 	export KATA_ROOT_DIR=$PODMAN_TMP/kata-root
 	# A kata wrapper named kata (podman passes --log/--log-format only to runtimes it knows by
@@ -88,5 +88,28 @@ pm() {
 	run pm wait c2
 	expect_eq 137 "$output" "exit code after SIGKILL"
 	pm rm c2
+	expect_no_vms "$KATA_ROOT_DIR"
+}
+
+@test "podman: the default network (netavark bridge) reaches its gateway from the guest" {
+	run pm run --rm localhost/kata-busybox sh -c 'ip -o -4 addr show eth0 | grep -o "inet [0-9.]*"; gw=$(ip route | awk "/^default/{print \$3}"); echo "gw=$gw"; ping -c 2 -W 5 "$gw" >/dev/null && echo ping-ok'
+	expect_status 0
+	[[ "${lines[0]}" == "inet 10."* ]] || { echo "eth0 address: expected inet 10.x, got [${lines[0]}]" >&2; false; }
+	[[ "${lines[1]}" == gw=10.* ]] || { echo "default route: expected gw=10.x, got [${lines[1]}]" >&2; false; }
+	expect_eq ping-ok "${lines[2]}" "ping of the gateway; output: [$output]"
+	expect_no_vms "$KATA_ROOT_DIR"
+}
+
+@test "podman: -p publishes a port served inside the VM" {
+	run pm run -d --name web -p 18089:8080 localhost/kata-busybox sh -c 'echo from-kata-$$ >/tmp/index.html; exec httpd -f -p 8080 -h /tmp'
+	expect_status 0
+	local host_ip got="" i
+	host_ip=$(ip -4 -o route get 1.1.1.1 | grep -o 'src [0-9.]*' | cut -d' ' -f2)
+	for i in $(seq 50); do
+		got=$(timeout 3 busybox wget -q -O - "http://$host_ip:18089/index.html" 2>/dev/null) && break
+		sleep 0.3
+	done
+	[[ "$got" == from-kata-* ]] || { echo "wget $host_ip:18089: expected from-kata-*, got [$got]" >&2; false; }
+	pm rm -f -t 0 web
 	expect_no_vms "$KATA_ROOT_DIR"
 }
