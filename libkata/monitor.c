@@ -22,7 +22,7 @@
 #include "health.pb-c.h"
 #include "control.h"
 #include "log.h"
-#include "network.h"
+#include "network.h" /* network_teardown, network_configure_guest */
 #include "runtime_config.h"
 #include "share_mounts.h"
 #include "state.h"
@@ -148,26 +148,6 @@ static int block_signals(struct monitor *m, struct kata_error *err)
 	return 0;
 }
 
-/* The spec's network namespace, when it has a path, is wired to taps QEMU gets as NICs. */
-static int setup_network(struct monitor *m, enum config_net_model model, struct vm_nic *nics,
-			 struct vm_config *cfg, struct kata_error *err)
-{
-	const char *netns = NULL;
-	int rc = network_check_spec(m->args->spec->spec, &netns, err);
-	/* internetworking_model "none": the guest keeps loopback only. */
-	if (rc < 0 || !netns || model == CONFIG_NET_NONE ||
-	    (rc = network_setup(netns, &m->net, err)) < 0 || !m->net)
-		return rc;
-	for (size_t i = 0; i < m->net->n && i < VM_MAX_NICS; i++) {
-		nics[i].tap_fd = m->net->ep[i].tap_fd;
-		memcpy(nics[i].mac, m->net->ep[i].mac, sizeof(nics[i].mac));
-		cfg->n_nics++;
-	}
-	cfg->nics = nics;
-	kata_debug(m->ctx, "%s: network: %zu interface(s) from %s", m->args->id, m->net->n, netns);
-	return 0;
-}
-
 static int boot(struct monitor *m, struct kata_error *err)
 {
 	struct monitor_args *a = m->args;
@@ -216,7 +196,7 @@ static int boot(struct monitor *m, struct kata_error *err)
 	};
 	mkdir_p(cfg.cache_dir, 0700);
 	struct vm_nic nics[VM_MAX_NICS];
-	if ((rc = setup_network(m, rc_cfg.net_model, nics, &cfg, err)) < 0)
+	if ((rc = monitor_prepare_network(m, rc_cfg.net_model, nics, &cfg, err)) < 0)
 		return rc;
 	const char *why = NULL;
 	if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)

@@ -10,6 +10,7 @@
 #include "agent_client.h"
 #include "control.h"
 #include "hypervisor.h"
+#include "config_file.h"
 #include "monitor.h"
 
 #define GUEST_SHARED_DIR "/run/kata-containers/shared/containers"
@@ -58,6 +59,11 @@ struct monitor {
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
 };
+
+/* monitor_network.c: runs the prestart and createRuntime hooks, then wires the spec's network
+ * namespace to taps and fills cfg->nics (backed by nics[VM_MAX_NICS]). */
+int monitor_prepare_network(struct monitor *m, enum config_net_model model, struct vm_nic *nics,
+			    struct vm_config *cfg, struct kata_error *err);
 
 /* monitor_loop.c */
 int monitor_loop(struct monitor *m);
