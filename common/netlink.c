@@ -8,6 +8,11 @@
 
 static uint32_t next_seq = 1;
 
+static struct nlmsghdr *nlh(struct nl_msg *m)
+{
+	return (struct nlmsghdr *)m->buf;
+}
+
 int nl_open(void)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -29,18 +34,18 @@ void nl_msg_init(struct nl_msg *m, uint16_t type, uint16_t flags, const void *hd
 {
 	memset(m, 0, NLMSG_SPACE(hdr_len));
 	m->overflow = false;
-	m->h.nlmsg_len = NLMSG_LENGTH(hdr_len);
-	m->h.nlmsg_type = type;
-	m->h.nlmsg_flags = NLM_F_REQUEST | flags;
-	m->h.nlmsg_seq = next_seq++;
+	nlh(m)->nlmsg_len = NLMSG_LENGTH(hdr_len);
+	nlh(m)->nlmsg_type = type;
+	nlh(m)->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh(m)->nlmsg_seq = next_seq++;
 	if (hdr_len)
-		memcpy(NLMSG_DATA(&m->h), hdr, hdr_len);
-	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len);
+		memcpy(NLMSG_DATA(nlh(m)), hdr, hdr_len);
+	nlh(m)->nlmsg_len = NLMSG_ALIGN(nlh(m)->nlmsg_len);
 }
 
 void nl_put(struct nl_msg *m, uint16_t type, const void *data, size_t len)
 {
-	size_t off = NLMSG_ALIGN(m->h.nlmsg_len);
+	size_t off = NLMSG_ALIGN(nlh(m)->nlmsg_len);
 	if (off + RTA_SPACE(len) > sizeof(m->buf)) {
 		m->overflow = true;
 		return;
@@ -51,7 +56,7 @@ void nl_put(struct nl_msg *m, uint16_t type, const void *data, size_t len)
 	if (len)
 		memcpy(RTA_DATA(a), data, len);
 	memset((char *)RTA_DATA(a) + len, 0, RTA_SPACE(len) - RTA_LENGTH(len));
-	m->h.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
+	nlh(m)->nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
 }
 
 void nl_put_u32(struct nl_msg *m, uint16_t type, uint32_t v)
@@ -66,7 +71,7 @@ void nl_put_str(struct nl_msg *m, uint16_t type, const char *s)
 
 struct rtattr *nl_nest_start(struct nl_msg *m, uint16_t type)
 {
-	size_t off = NLMSG_ALIGN(m->h.nlmsg_len);
+	size_t off = NLMSG_ALIGN(nlh(m)->nlmsg_len);
 	nl_put(m, type | NLA_F_NESTED, NULL, 0);
 	return m->overflow ? NULL : (struct rtattr *)(m->buf + off);
 }
@@ -74,7 +79,7 @@ struct rtattr *nl_nest_start(struct nl_msg *m, uint16_t type)
 void nl_nest_end(struct nl_msg *m, struct rtattr *nest)
 {
 	if (nest)
-		nest->rta_len = (unsigned short)(m->buf + m->h.nlmsg_len - (char *)nest);
+		nest->rta_len = (unsigned short)(m->buf + nlh(m)->nlmsg_len - (char *)nest);
 }
 
 static int send_msg(int fd, struct nl_msg *m)
@@ -84,7 +89,7 @@ static int send_msg(int fd, struct nl_msg *m)
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	ssize_t n;
 	do
-		n = sendto(fd, m->buf, m->h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa));
+		n = sendto(fd, m->buf, nlh(m)->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa));
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : 0;
 }
@@ -121,16 +126,16 @@ static int receive(int fd, uint32_t seq, int (*cb)(const struct nlmsghdr *, void
 
 int nl_request(int fd, struct nl_msg *m)
 {
-	m->h.nlmsg_flags |= NLM_F_ACK;
+	nlh(m)->nlmsg_flags |= NLM_F_ACK;
 	int rc = send_msg(fd, m);
-	return rc < 0 ? rc : receive(fd, m->h.nlmsg_seq, NULL, NULL);
+	return rc < 0 ? rc : receive(fd, nlh(m)->nlmsg_seq, NULL, NULL);
 }
 
 int nl_dump(int fd, struct nl_msg *m, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
 {
-	m->h.nlmsg_flags |= NLM_F_DUMP;
+	nlh(m)->nlmsg_flags |= NLM_F_DUMP;
 	int rc = send_msg(fd, m);
-	return rc < 0 ? rc : receive(fd, m->h.nlmsg_seq, cb, arg);
+	return rc < 0 ? rc : receive(fd, nlh(m)->nlmsg_seq, cb, arg);
 }
 
 static void parse_attrs(const struct rtattr *a, int len, const struct rtattr **tb, int max)

@@ -18,10 +18,7 @@
 
 /* One request being built: the netlink header, the family header, then attributes. */
 struct nl_msg {
-	union {
-		struct nlmsghdr h;
-		char buf[NL_MSG_MAX];
-	};
+	_Alignas(struct nlmsghdr) char buf[NL_MSG_MAX]; /* starts with the struct nlmsghdr */
 	bool overflow; /* an attribute did not fit: nl_request refuses the message */
 };
 
