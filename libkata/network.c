@@ -230,6 +230,12 @@ static int open_taps(struct net_sandbox *net, struct kata_error *err)
 		struct net_endpoint *ep = &net->ep[i];
 		snprintf(ep->tap_name, sizeof(ep->tap_name), "tap%zu_kata", i);
 		int rc = net_tap_open(ep->tap_name, &ep->tap_fd, err);
+		/* Each VM wires the namespace's veths to its own taps: a second VM cannot share. */
+		if (rc == -EBUSY)
+			return kata_fail(err, EBUSY,
+					 "network: the namespace is already used by another kata "
+					 "container (%s exists): one VM per network namespace",
+					 ep->tap_name);
 		if (rc < 0)
 			return rc;
 		ep->tap_ifindex = (int)if_nametoindex(ep->tap_name);
@@ -273,9 +279,12 @@ int network_setup(const char *netns_path, struct net_sandbox **ret, struct kata_
 	int rc = enter_and_read(netns_path, net, err);
 	for (size_t i = 0; rc >= 0 && i < net->n; i++) {
 		struct net_endpoint *ep = &net->ep[i];
+		bool tap_qdisc;
 		if ((rc = net_link_set(net->nl_fd, ep->tap_ifindex, ep->mtu, err)) < 0 ||
-		    (rc = net_tc_redirect(net->nl_fd, ep->ifindex, ep->tap_ifindex, err)) < 0 ||
-		    (rc = net_tc_redirect(net->nl_fd, ep->tap_ifindex, ep->ifindex, err)) < 0)
+		    (rc = net_tc_redirect(net->nl_fd, ep->ifindex, ep->tap_ifindex, &ep->mirrored,
+					  err)) < 0 ||
+		    (rc = net_tc_redirect(net->nl_fd, ep->tap_ifindex, ep->ifindex, &tap_qdisc,
+					  err)) < 0)
 			break;
 	}
 	if (rc < 0) {
@@ -297,7 +306,7 @@ struct net_sandbox *network_teardown(struct net_sandbox *net)
 	for (size_t i = 0; i < net->n; i++) {
 		struct net_endpoint *ep = &net->ep[i];
 		/* The veth belongs to the client: only our qdisc comes off it. */
-		if (net->nl_fd >= 0)
+		if (net->nl_fd >= 0 && ep->mirrored)
 			net_tc_clear(net->nl_fd, ep->ifindex);
 		if (ep->tap_fd >= 0)
 			close(ep->tap_fd);

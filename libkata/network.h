@@ -11,6 +11,7 @@
 #define KATA_NETWORK_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "agent_client.h"
@@ -28,6 +29,7 @@ struct net_endpoint {
 	char tap_name[IF_NAMESIZE];
 	int tap_ifindex;
 	int tap_fd;		 /* QEMU's copy is made at spawn; ours closes at teardown */
+	bool mirrored;		 /* we added the veth's ingress qdisc: teardown removes only ours */
 	Types__Interface *iface; /* addresses as the agent receives them */
 };
 
@@ -59,7 +61,8 @@ struct net_sandbox *network_teardown(struct net_sandbox *net);
 int net_tap_open(const char *name, int *ret_fd, struct kata_error *err);
 /* Internal: link mtu and up; ingress qdisc + redirect of all ingress traffic from -> to. */
 int net_link_set(int nl_fd, int ifindex, unsigned mtu, struct kata_error *err);
-int net_tc_redirect(int nl_fd, int from_ifindex, int to_ifindex, struct kata_error *err);
+int net_tc_redirect(int nl_fd, int from_ifindex, int to_ifindex, bool *ret_qdisc_added,
+		    struct kata_error *err);
 /* Internal: deletes the ingress qdisc (and so its filters) of ifindex. */
 void net_tc_clear(int nl_fd, int ifindex);
 

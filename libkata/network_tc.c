@@ -93,9 +93,11 @@ static int add_redirect_filter(int nl_fd, int from, int to)
 	return nl_request(nl_fd, &m);
 }
 
-int net_tc_redirect(int nl_fd, int from_ifindex, int to_ifindex, struct kata_error *err)
+int net_tc_redirect(int nl_fd, int from_ifindex, int to_ifindex, bool *ret_qdisc_added,
+		    struct kata_error *err)
 {
 	int rc = add_ingress_qdisc(nl_fd, from_ifindex);
+	*ret_qdisc_added = rc >= 0;
 	if (rc < 0)
 		return kata_fail_errno(err, -rc, "network: adding an ingress qdisc to link %d",
 				       from_ifindex);

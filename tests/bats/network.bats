@@ -119,3 +119,20 @@ expect_netns_clean() {
 	expect_eq lo "$output" "guest links with internetworking_model none"
 	expect_netns_clean
 }
+
+@test "network: a second container on a namespace in use fails cleanly, the first keeps working" {
+	make_netns
+	set_args sh -c 'trap "exit 0" TERM; sleep 600 & wait'
+	kata create --bundle "$BUNDLE" c1 </dev/null
+	run kata create --bundle "$BUNDLE" c2
+	[ "$status" -ne 0 ] || { echo "second create on the same namespace succeeded" >&2; false; }
+	expect_output_contains 'already used by another kata container'
+	[ ! -e "$ROOT/c2" ] || { echo "state of c2 left behind" >&2; false; }
+	kata start c1
+	run kata exec c1 ping -c 1 -W 5 "$SUBNET.1"
+	expect_status 0
+	kata kill c1 TERM
+	wait_status c1
+	kata delete c1
+	expect_netns_clean
+}
