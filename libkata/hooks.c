@@ -137,6 +137,8 @@ static _Noreturn void exec_hook(int in, int out, const char *cwd, char *path, ch
 {
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
+	/* Its own process group: a timeout kills whatever the hook started too. */
+	setpgid(0, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -171,7 +173,7 @@ static int wait_hook(pid_t pid, int out, long long deadline, char *buf, size_t *
 			return 0;
 		}
 		if (deadline && now_ms() >= deadline) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			return -ETIMEDOUT;
 		}
