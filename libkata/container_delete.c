@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "hooks.h"
 #include "log.h"
+#include "network.h"
 
 #define MONITOR_EXIT_TIMEOUT_MS 10000
 
@@ -92,6 +93,8 @@ int kata_container_delete(const struct kata_context *ctx, const char *id, bool f
 		kata_warn(ctx, "%s: %s", id, hook_err.msg);
 	if (strcmp(st.status, "stopped") != 0)
 		stop_monitor(ctx, dir, &st);
+	/* Only there when the monitor died without undoing its tc mirroring. */
+	network_cleanup_record(dir);
 	rc = rm_rf(dir);
 	if (rc < 0) {
 		container_state_clear(&st);

@@ -275,6 +275,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
 		m.vm = vm_free(m.vm);
 		m.net = network_teardown(m.net);
+		network_record_remove(a->dir);
 		monitor_stdio_restore(&m);
 		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
 		_exit(1);
@@ -291,6 +292,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		vm_stop(m.vm, 3000);
 	m.vm = vm_free(m.vm);
 	m.net = network_teardown(m.net);
+	network_record_remove(a->dir);
 	monitor_stdio_restore(&m);
 	_exit(status);
 }

@@ -60,6 +60,10 @@ int monitor_prepare_network(struct monitor *m, enum config_net_model model, stru
 		cfg->n_nics++;
 	}
 	cfg->nics = nics;
+	/* A namespace the monitor does not own outlives it: record what to undo. */
+	if (strcmp(netns, "/proc/self/ns/net") != 0 &&
+	    (rc = network_record(m->net, netns, m->args->dir, err)) < 0)
+		return rc;
 	kata_debug(m->ctx, "%s: network: %zu interface(s) from %s", m->args->id, m->net->n, netns);
 	return 0;
 }

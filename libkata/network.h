@@ -57,6 +57,19 @@ int network_configure_guest(struct agent_client *agent, const struct net_sandbox
 /* Removes the tc mirroring and the taps; accepts NULL and returns NULL. */
 struct net_sandbox *network_teardown(struct net_sandbox *net);
 
+/* Writes dir/NET_RECORD_FILE naming the namespace and the veths whose qdisc we added, so that
+ * delete can undo them if the monitor dies without network_teardown. */
+int network_record(const struct net_sandbox *net, const char *netns_path, const char *dir,
+		   struct kata_error *err);
+
+/* Removes a record after a clean teardown. */
+void network_record_remove(const char *dir);
+
+/* Undoes what a record in dir names (a monitor that was killed): removes those qdiscs. */
+void network_cleanup_record(const char *dir);
+
+#define NET_RECORD_FILE "network-cleanup"
+
 /* Internal (network_tc.c): a tap named name (O_CLOEXEC fd) in the caller's namespace. */
 int net_tap_open(const char *name, int *ret_fd, struct kata_error *err);
 /* Internal: link mtu and up; ingress qdisc + redirect of all ingress traffic from -> to. */

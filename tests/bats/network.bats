@@ -136,3 +136,21 @@ expect_netns_clean() {
 	kata delete c1
 	expect_netns_clean
 }
+
+@test "network: delete undoes the tc mirroring of a monitor that was killed" {
+	make_netns
+	set_args sh -c 'trap "exit 0" TERM; sleep 600 & wait'
+	kata create --bundle "$BUNDLE" c1 </dev/null
+	local pid
+	pid=$(kata state c1 | jq .pid)
+	expect_eq "ingress" "$(ip netns exec "$NS" tc qdisc show dev eth0 ingress | awk '{print $2}')" "qdisc while c1 lives"
+	kill -9 "$pid"
+	wait_status c1
+	kata delete c1
+	expect_netns_clean
+	# The namespace serves the next VM.
+	run_in_container "ping -c 1 -W 5 $SUBNET.1 >/dev/null && echo ping-ok" c2
+	expect_status 0
+	expect_eq ping-ok "$output" "a new container on the namespace"
+	expect_netns_clean
+}
