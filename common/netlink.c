@@ -107,7 +107,7 @@ static int receive(int fd, uint32_t seq, int (*cb)(const struct nlmsghdr *, void
 				continue;
 			return -errno;
 		}
-		int len = (int)n;
+		unsigned int len = (unsigned int)n;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 		     h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != seq)

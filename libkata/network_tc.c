@@ -73,12 +73,12 @@ static int add_redirect_filter(int nl_fd, int from, int to)
 	nl_msg_init(&m, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, &t, sizeof(t));
 	nl_put_str(&m, TCA_KIND, "u32");
 	struct rtattr *opts = nl_nest_start(&m, TCA_OPTIONS);
-	/* One key with mask 0: every packet matches. */
-	struct {
-		struct tc_u32_sel sel;
-		struct tc_u32_key key;
-	} sel = {.sel = {.flags = TC_U32_TERMINAL, .nkeys = 1}};
-	nl_put(&m, TCA_U32_SEL, &sel, sizeof(sel));
+	/* One key with mask 0: every packet matches. (tc_u32_sel ends in a flexible array.) */
+	_Alignas(struct tc_u32_sel) unsigned char
+	    sel[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)] = {0};
+	((struct tc_u32_sel *)sel)->flags = TC_U32_TERMINAL;
+	((struct tc_u32_sel *)sel)->nkeys = 1;
+	nl_put(&m, TCA_U32_SEL, sel, sizeof(sel));
 	struct rtattr *acts = nl_nest_start(&m, TCA_U32_ACT);
 	struct rtattr *act = nl_nest_start(&m, 1);
 	nl_put_str(&m, TCA_ACT_KIND, "mirred");
