@@ -111,8 +111,11 @@ static int add_address(int fd, int ifindex, const Types__IPAddress *a, struct ka
 	    end == a->mask || prefix > (family == AF_INET ? 32u : 128u))
 		return kata_fail(err, EINVAL, "bad address \"%s\"/\"%s\"",
 				 a->address ? a->address : "", a->mask ? a->mask : "");
+	/* No duplicate address detection: the address is the veth's, already checked on its
+	 * link; a tentative address could not be used for seconds. */
 	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family,
 				.ifa_prefixlen = (unsigned char)prefix,
+				.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0,
 				.ifa_index = (unsigned)ifindex};
 	struct nl_msg m;
 	nl_msg_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));

@@ -154,3 +154,17 @@ expect_netns_clean() {
 	expect_eq ping-ok "$output" "a new container on the namespace"
 	expect_netns_clean
 }
+
+@test "network: IPv6 addresses and routes reach the guest too (dual stack)" {
+	make_netns
+	local v6=fd00:201:$((BATS_TEST_NUMBER % 250))
+	ip -6 addr add "$v6::1/64" dev "$HOSTIF" nodad
+	ip -n "$NS" -6 addr add "$v6::2/64" dev eth0 nodad
+	ip -n "$NS" -6 route add default via "$v6::1"
+	run_in_container "ip -o -6 addr show eth0 scope global | grep -o 'inet6 [0-9a-f:/]*'; ip -6 route | grep ^default; ping -6 -c 2 -W 5 $v6::1 >/dev/null && echo ping6-ok"
+	expect_status 0
+	expect_eq "inet6 $v6::2/64" "${lines[0]}" "guest IPv6 address"
+	[[ "${lines[1]}" == "default via $v6::1 dev eth0"* ]] || { echo "IPv6 default route: got [${lines[1]}]" >&2; false; }
+	expect_eq ping6-ok "${lines[2]}" "ping -6 of the host end"
+	expect_netns_clean
+}
