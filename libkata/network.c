@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -21,10 +22,22 @@ int network_check_spec(const Grpc__Spec *spec, const char **ret_netns_path, stru
 	const Grpc__Linux *lx = spec->linux;
 	for (size_t i = 0; lx && i < lx->n_namespaces; i++) {
 		const Grpc__LinuxNamespace *ns = lx->namespaces[i];
-		if (ns->type && !strcmp(ns->type, "network")) {
-			*ret_netns_path = ns->path && *ns->path ? ns->path : NULL;
-			return 0;
-		}
+		if (!ns->type || strcmp(ns->type, "network") != 0)
+			continue;
+		*ret_netns_path = ns->path && *ns->path ? ns->path : NULL;
+		/* Our own namespace named by path is host networking too: mirroring its links
+		 * would divert the host's traffic into the VM. */
+		struct stat a, b;
+		if (*ret_netns_path && stat(*ret_netns_path, &a) == 0 &&
+		    stat("/proc/self/ns/net", &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return kata_fail(
+			    err, ENOTSUP,
+			    "host networking is not supported: the network namespace "
+			    "\"%s\" is the host's, and the host's interfaces cannot be "
+			    "shared with a VM",
+			    *ret_netns_path);
+		return 0;
 	}
 	return kata_fail(err, ENOTSUP,
 			 "host networking is not supported: linux.namespaces has no network "

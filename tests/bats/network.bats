@@ -56,6 +56,15 @@ expect_netns_clean() {
 	expect_eq "" "$output" "processes left"
 }
 
+@test "network: the host's own network namespace named by path is refused as host networking" {
+	set_config --arg p "/proc/$$/ns/net" \
+		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	run kata run --bundle "$BUNDLE" c1
+	expect_failure_clean "host networking is not supported: the network namespace \"/proc/$$/ns/net\" is the host's"
+	run ip -o link show
+	[[ "$output" != *_kata* ]] || { echo "a tap was created in the host namespace: [$output]" >&2; false; }
+}
+
 @test "network: a new network namespace gives the guest loopback only, and up" {
 	run_in_container 'ip -o link show | cut -d: -f2 | tr -d " "; ip -o addr show lo | grep -q "inet 127.0.0.1/8" && echo lo-has-127; ping -c 1 -W 5 127.0.0.1 >/dev/null && echo ping-lo-ok'
 	expect_status 0
