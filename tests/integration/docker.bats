@@ -46,7 +46,24 @@ teardown_file() {
 	umount -R "$DK_TMP/data" 2>/dev/null || true
 	umount -R "$DK_TMP/exec" 2>/dev/null || true
 	rm -rf "$DK_TMP"
-	[ -n "$DOCKER0_WAS_THERE" ] || ip link del docker0 2>/dev/null || true
+	[ -n "$DOCKER0_WAS_THERE" ] || { ip link del docker0 2>/dev/null; remove_docker_iptables; } || true
+}
+
+# dockerd leaves its iptables chains behind when it stops; when the bridge was ours, so are they.
+remove_docker_iptables() {
+	local table rule chain
+	for table in filter nat; do
+		iptables -t "$table" -S 2>/dev/null | grep -E '^-A (FORWARD|PREROUTING|OUTPUT) .*-j DOCKER' |
+			while read -r rule; do
+				# shellcheck disable=SC2086
+				iptables -t "$table" -D ${rule#-A } 2>/dev/null
+			done
+		for chain in DOCKER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2 DOCKER-USER; do
+			iptables -t "$table" -F "$chain" 2>/dev/null
+			iptables -t "$table" -X "$chain" 2>/dev/null
+		done
+	done
+	return 0
 }
 
 # docker against this test's daemon (the Debian client: another docker may be first in PATH).
