@@ -29,7 +29,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -MMD -MP $(PKG_CFLAGS)
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-PROTOS      = google/protobuf/empty ttrpc health oci agent
+PROTOS      = google/protobuf/empty ttrpc health oci types agent
 PROTO_C     = $(PROTOS:%=$(B)/gen/protos/%.pb-c.c)
 PROTO_H     = $(PROTOS:%=$(B)/gen/protos/%.pb-c.h)
 COMMON_SRC  = $(wildcard common/*.c) $(PROTO_C)

@@ -215,8 +215,6 @@ static void setup_namespaces_and_root(const struct child_config *cfg, struct kat
 			fail_setup(setup_code(err), err);
 		}
 	}
-	if (container_setup_sysctl(spec->linux, err) < 0)
-		fail_setup(setup_code(err), err);
 }
 
 _Noreturn void child_main(const struct child_config *cfg)

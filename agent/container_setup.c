@@ -228,6 +228,11 @@ int container_setup_rootfs(const Grpc__Spec *spec, const char *stage_dir, struct
 	rc = pivot_into(rootfs, err);
 	if (rc < 0)
 		return rc;
+	/* runc's order: sysctls before readonlyPaths (docker lists /proc/sys there and sets
+	 * net.ipv4.ip_unprivileged_port_start). */
+	rc = container_setup_sysctl(spec->linux, err);
+	if (rc < 0)
+		return rc;
 	rc = readonly_paths(spec->linux, err);
 	if (rc < 0)
 		return rc;

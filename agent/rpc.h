@@ -57,6 +57,8 @@ void rpc_stats_container(const struct rpc_call *call, const uint8_t *data, size_
 void rpc_pause_container(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_resume_container(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_list_processes(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_update_interface(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_update_routes(const struct rpc_call *call, const uint8_t *data, size_t len);
 
 /* Method tables of the two services. */
 extern const struct rpc_method health_methods[];

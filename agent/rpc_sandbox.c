@@ -14,6 +14,7 @@
 #include "container.h"
 #include "init.h"
 #include "log.h"
+#include "netif.h"
 #include "rpc.h"
 #include "storage.h"
 
@@ -56,6 +57,8 @@ void rpc_create_sandbox(const struct rpc_call *call, const uint8_t *data, size_t
 		   sethostname(req->hostname, strlen(req->hostname)) < 0) {
 		kata_fail_errno(&err, errno, "sethostname \"%s\"", req->hostname);
 	} else if (req->n_dns && write_resolv_conf(req->dns, req->n_dns, &err) < 0) {
+		/* err is set */
+	} else if (netif_loopback_up(&err) < 0) {
 		/* err is set */
 	} else {
 		size_t i;
@@ -110,5 +113,7 @@ const struct rpc_method agent_methods[] = {
     {"PauseContainer", rpc_pause_container},
     {"ResumeContainer", rpc_resume_container},
     {"ListProcesses", rpc_list_processes},
+    {"UpdateInterface", rpc_update_interface},
+    {"UpdateRoutes", rpc_update_routes},
     {NULL, NULL},
 };

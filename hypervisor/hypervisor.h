@@ -24,6 +24,14 @@ enum vm_virtiofs_cache {
 	VM_VIRTIOFS_CACHE_NEVER
 };
 
+/* A virtio-net device backed by a tap the caller opened (QEMU inherits the fd). */
+struct vm_nic {
+	int tap_fd;
+	unsigned char mac[6];
+};
+
+#define VM_MAX_NICS 8
+
 struct vm_config {
 	const char *qemu_path;	   /* NULL: /usr/bin/qemu-system-x86_64 */
 	const char *name;	   /* guest name shown by ps (-name); NULL: "kata" */
@@ -40,8 +48,10 @@ struct vm_config {
 	const char *cache_dir; /* where host probes (accelerator, TSC rate) are cached */
 	enum vm_accel accel;   /* AUTO: KVM only when a probe VM really runs */
 	struct channel_config channel;
-	bool debug;	  /* verbose guest kernel console, and agent.log=debug */
-	bool agent_debug; /* agent.log=debug only */
+	bool debug;		   /* verbose guest kernel console, and agent.log=debug */
+	bool agent_debug;	   /* agent.log=debug only */
+	const struct vm_nic *nics; /* n_nics <= VM_MAX_NICS; the caller keeps the fds */
+	size_t n_nics;
 };
 
 #define VM_SHARE_TAG	     "kataShared"

@@ -176,11 +176,21 @@ static int vm_spawn(struct vm *vm, const struct vm_config *cfg, const char *qmp_
 	if (log < 0)
 		return kata_fail_errno(err, errno, "creating %s", vm->log_path);
 
+	/* QEMU inherits the vhost fd and the taps under the numbers its command line names. */
+	int keep[1 + VM_MAX_NICS];
+	size_t n_keep = 0;
+	if (vhost >= 0)
+		keep[n_keep++] = vhost;
+	if (cfg->n_nics > VM_MAX_NICS)
+		return kata_fail(err, E2BIG, "starting the VM: more than %d network interfaces",
+				 VM_MAX_NICS);
+	for (size_t i = 0; i < cfg->n_nics; i++)
+		keep[n_keep++] = cfg->nics[i].tap_fd;
 	struct qemu_proc_spec spec = {
 	    .argv = argv.v,
 	    .stdout_fd = log,
-	    .keep_fds = &vhost,
-	    .n_keep = vhost >= 0 ? 1 : 0,
+	    .keep_fds = keep,
+	    .n_keep = n_keep,
 	    .new_pgrp = true,
 	};
 	r = qemu_proc_spawn(&spec, &vm->pid, err);

@@ -77,6 +77,22 @@ static int add_virtio_fs(const struct vm_config *cfg, const struct qemu_launch *
 	return 0;
 }
 
+/* virtio-net on the tap fds: no vhost-net (absent here), QEMU moves the frames itself. */
+static int add_nics(const struct vm_config *cfg, struct strv *argv)
+{
+	for (size_t i = 0; i < cfg->n_nics; i++) {
+		const unsigned char *m = cfg->nics[i].mac;
+		if (strv_add(argv, "-netdev") < 0 ||
+		    strv_addf(argv, "tap,id=net%zu,fd=%d", i, cfg->nics[i].tap_fd) < 0 ||
+		    strv_add(argv, "-device") < 0 ||
+		    strv_addf(argv,
+			      "virtio-net-device,netdev=net%zu,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+			      i, m[0], m[1], m[2], m[3], m[4], m[5]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, struct strv *argv,
 		    struct kata_error *err)
 {
@@ -141,6 +157,8 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 		    strv_addf(argv, "virtio-9p-device,fsdev=share,mount_tag=%s", VM_SHARE_TAG) < 0)
 			goto nomem;
 	}
+	if (add_nics(cfg, argv) < 0)
+		goto nomem;
 	return channel_qemu_args(l->channel, argv, err);
 
 nomem:

@@ -20,4 +20,8 @@ int container_create(const struct kata_context *ctx, const char *id,
 int container_load(const struct kata_context *ctx, const char *id, char dir[PATH_MAX],
 		   struct container_state *ret, struct kata_error *err);
 
+/* Runs the poststop hooks of hooks_json (NULL: none); a failure is a warning (runtime-spec). */
+void container_poststop(const struct kata_context *ctx, const char *id, const char *hooks_json,
+			const char *bundle, const char *annotations_json);
+
 #endif

@@ -14,8 +14,10 @@
 #include "container.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hooks.h"
 #include "log.h"
 #include "monitor.h"
+#include "network.h"
 #include "oci_spec.h"
 #include "spawn.h"
 
@@ -106,6 +108,12 @@ int container_create(const struct kata_context *ctx, const char *id,
 	if (rc < 0)
 		return rc;
 
+	const char *netns = NULL;
+	rc = network_check_spec(spec->spec, &netns, err);
+	if (rc < 0) {
+		oci_spec_free(spec);
+		return rc;
+	}
 	cleanup_close int lock = -1;
 	rc = state_create(ctx, id, &lock, err);
 	if (rc < 0) {
@@ -133,10 +141,14 @@ int container_create(const struct kata_context *ctx, const char *id,
 	pid_t monitor = 0;
 	rc = state_write(args.dir, &st, err);
 	if (rc >= 0)
+		rc = hooks_save(args.dir, spec->hooks_json, err);
+	bool spawned = false;
+	if (rc >= 0) {
 		rc = spawn_monitor(&args, opts->stdio, foreground, &monitor, err);
+		spawned = true;
+	}
 	if (rc >= 0 && opts->pid_file && *opts->pid_file)
 		rc = write_pid_file(opts->pid_file, monitor, err);
-	oci_spec_free(spec);
 	if (rc < 0) {
 		if (monitor > 0) {
 			kill(monitor, SIGKILL);
@@ -144,8 +156,14 @@ int container_create(const struct kata_context *ctx, const char *id,
 				waitpid(monitor, NULL, 0);
 		}
 		rm_rf(args.dir);
+		/* A failed create goes on to delete, whose poststop hooks run (runtime-spec). */
+		if (spawned)
+			container_poststop(ctx, id, spec->hooks_json, spec->bundle,
+					   spec->annotations_json);
+		oci_spec_free(spec);
 		return rc;
 	}
+	oci_spec_free(spec);
 	kata_debug(ctx, "%s: created, monitor pid %d", id, (int)monitor);
 	if (ret_monitor)
 		*ret_monitor = monitor;

@@ -11,7 +11,9 @@
 #include "control.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hooks.h"
 #include "log.h"
+#include "network.h"
 
 #define MONITOR_EXIT_TIMEOUT_MS 10000
 
@@ -47,6 +49,18 @@ static void stop_monitor(const struct kata_context *ctx, const char *dir,
 	wait_gone(st->pid, st->pid_start, 2000);
 }
 
+void container_poststop(const struct kata_context *ctx, const char *id, const char *hooks_json,
+			const char *bundle, const char *annotations_json)
+{
+	if (!hooks_have(hooks_json, HOOK_POSTSTOP))
+		return;
+	struct kata_error err = {0};
+	cleanup_free char *state = NULL;
+	if (hooks_state_json(id, "stopped", 0, bundle, annotations_json, &state, &err) < 0 ||
+	    hooks_run(hooks_json, HOOK_POSTSTOP, state, bundle, &err) < 0)
+		kata_warn(ctx, "%s: %s", id, err.msg);
+}
+
 int kata_container_delete(const struct kata_context *ctx, const char *id, bool force,
 			  struct kata_error *err)
 {
@@ -73,12 +87,21 @@ int kata_container_delete(const struct kata_context *ctx, const char *id, bool f
 		container_state_clear(&st);
 		return rc;
 	}
+	cleanup_free char *hooks = NULL;
+	struct kata_error hook_err = {0};
+	if (hooks_load(dir, &hooks, &hook_err) < 0)
+		kata_warn(ctx, "%s: %s", id, hook_err.msg);
 	if (strcmp(st.status, "stopped") != 0)
 		stop_monitor(ctx, dir, &st);
-	container_state_clear(&st);
+	/* Only there when the monitor died without undoing its tc mirroring. */
+	network_cleanup_record(dir);
 	rc = rm_rf(dir);
-	if (rc < 0)
+	if (rc < 0) {
+		container_state_clear(&st);
 		return kata_fail_errno(err, -rc, "remove %s", dir);
+	}
+	container_poststop(ctx, id, hooks, st.bundle, st.annotations_json);
+	container_state_clear(&st);
 	kata_debug(ctx, "%s: deleted", id);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "container.h"
 #include "control.h"
 #include "error.h"
+#include "hooks.h"
 #include "log.h"
 
 #define OCI_VERSION "1.0.2"
@@ -29,6 +30,20 @@ int container_load(const struct kata_context *ctx, const char *id, char dir[PATH
 	return state_read(dir, ret, err);
 }
 
+/* After the workload started, before start returns; a failure is a warning (runtime-spec). */
+static void run_poststart(const struct kata_context *ctx, const char *dir,
+			  const struct container_state *st)
+{
+	cleanup_free char *hooks = NULL, *state = NULL;
+	struct kata_error err = {0};
+	if (hooks_load(dir, &hooks, &err) < 0 ||
+	    (hooks_have(hooks, HOOK_POSTSTART) &&
+	     (hooks_state_json(st->id, "running", st->pid, st->bundle, st->annotations_json, &state,
+			       &err) < 0 ||
+	      hooks_run(hooks, HOOK_POSTSTART, state, st->bundle, &err) < 0)))
+		kata_warn(ctx, "%s: %s", st->id, err.msg);
+}
+
 int kata_container_start(const struct kata_context *ctx, const char *id, struct kata_error *err)
 {
 	char dir[PATH_MAX];
@@ -42,15 +57,18 @@ int kata_container_start(const struct kata_context *ctx, const char *id, struct 
 		rc = kata_fail(err, EINVAL, "cannot start a container that has stopped");
 	else if (strcmp(st.status, "created") != 0)
 		rc = kata_fail(err, EINVAL, "cannot start a container in the %s state", st.status);
-	container_state_clear(&st);
-	if (rc < 0)
+	if (rc < 0) {
+		container_state_clear(&st);
 		return rc;
+	}
 	struct control_request req = {.op = CONTROL_START};
 	rc = control_call(dir, &req, 60000, err);
-	if (rc < 0)
-		return rc;
-	kata_debug(ctx, "%s: started", id);
-	return 0;
+	if (rc >= 0) {
+		kata_debug(ctx, "%s: started", id);
+		run_poststart(ctx, dir, &st);
+	}
+	container_state_clear(&st);
+	return rc;
 }
 
 int kata_container_kill(const struct kata_context *ctx, const char *id, int sig, bool all,

@@ -95,10 +95,10 @@ int kata_features_json(char **ret_json, struct kata_error *err)
 	str(g, "1.0.0");
 	str(g, "ociVersionMax");
 	str(g, kata_spec_version());
-	/* OCI hooks are refused: they would run on the host, outside the VM's namespaces. */
-	str(g, "hooks");
-	yajl_gen_array_open(g);
-	yajl_gen_array_close(g);
+	/* The host-side hooks (hooks.c); createContainer/startContainer would run in the guest. */
+	static const char *const hooks[] = {"prestart", "createRuntime", "poststart", "poststop",
+					    NULL};
+	list(g, "hooks", hooks);
 	list(g, "mountOptions", mount_options);
 	str(g, "linux");
 	yajl_gen_map_open(g);

@@ -238,7 +238,10 @@ static void gen_config(yajl_gen g, const struct runtime_config *cfg)
 	kb(g, "agent_debug", cfg->agent_debug);
 	kb(g, "runtime_debug", cfg->runtime_debug);
 	kv(g, "internetworking_model", config_net_model_name(cfg->net_model));
-	kv(g, "networking", "not implemented yet: containers get no network interface");
+	kv(g, "networking",
+	   cfg->net_model == CONFIG_NET_NONE
+	       ? "none: guests get loopback only"
+	       : "the spec's network namespace interfaces reach the guest via tap + tc mirred");
 	ki(g, "vm_cache_number", cfg->vm_cache_number);
 }
 

@@ -24,6 +24,7 @@
 #include "control.h"
 #include "factory.h"
 #include "log.h"
+#include "network.h" /* network_teardown, network_configure_guest */
 #include "runtime_config.h"
 #include "share_mounts.h"
 #include "state.h"
@@ -150,15 +151,18 @@ static int boot(struct monitor *m, struct kata_error *err)
 	/* A pooled VM when one matches this VM exactly (factory.vm_cache_number); the refill
 	 * starts before our mount namespace exists, so its VMs never hold our mounts. */
 	cleanup_factory_vm struct factory_vm pooled = {.dirfd = -1, .conn = -1};
-	int claimed = rc_cfg.vm_cache_number ? factory_claim(&rc_cfg, &pooled, err) : 0;
+	const char *no_pool =
+	    rc_cfg.vm_cache_number ? monitor_network_pool_unusable(m, rc_cfg.net_model) : NULL;
+	int claimed = rc_cfg.vm_cache_number && !no_pool ? factory_claim(&rc_cfg, &pooled, err) : 0;
 	if (claimed < 0)
 		return claimed;
+	if (!no_pool && rc_cfg.vm_cache_number)
+		no_pool = factory_unsupported(&rc_cfg) ? factory_unsupported(&rc_cfg)
+						       : "none ready with this VM's size";
 	if (claimed)
 		factory_refill_async(&rc_cfg);
 	else if (rc_cfg.vm_cache_number)
-		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id,
-			   factory_unsupported(&rc_cfg) ? factory_unsupported(&rc_cfg)
-							: "none ready with this VM's size");
+		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id, no_pool);
 	if ((rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
 	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
 		return rc;
@@ -194,6 +198,9 @@ static int boot(struct monitor *m, struct kata_error *err)
 	    .agent_debug = rc_cfg.agent_debug,
 	};
 	mkdir_p(cfg.cache_dir, 0700);
+	struct vm_nic nics[VM_MAX_NICS];
+	if ((rc = monitor_prepare_network(m, rc_cfg.net_model, nics, &cfg, err)) < 0)
+		return rc;
 	const char *why = NULL;
 	long long t0 = monitor_now_ms();
 	if (claimed) {
@@ -227,6 +234,7 @@ static int boot(struct monitor *m, struct kata_error *err)
 	kata_debug(m->ctx, "%s: agent ready %lld ms after QEMU start", a->id,
 		   monitor_now_ms() - t0);
 	if ((rc = create_sandbox(m, rc_cfg.shared_fs, err)) < 0 ||
+	    (rc = network_configure_guest(&m->agent, m->net, err)) < 0 ||
 	    (rc = create_container(m, err)) < 0)
 		return rc;
 	return 0;
@@ -279,6 +287,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		kata_logf(m.ctx, "error", "%s: %s", a->id, err.msg);
 		m.vm = vm_free(m.vm);
 		monitor_log_boot_failure(&m);
+		m.net = network_teardown(m.net);
+		network_record_remove(a->dir);
 		monitor_stdio_restore(&m);
 		report(a->sync_fd, err.status ? err.status : EIO, getpid(), err.msg);
 		leak_check();
@@ -296,6 +306,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	if (m.vm)
 		vm_stop(m.vm, 3000);
 	m.vm = vm_free(m.vm);
+	m.net = network_teardown(m.net);
+	network_record_remove(a->dir);
 	monitor_stdio_restore(&m);
 	leak_check();
 	_exit(status);

@@ -10,6 +10,7 @@
 #include "agent_client.h"
 #include "control.h"
 #include "hypervisor.h"
+#include "config_file.h"
 #include "monitor.h"
 
 #define GUEST_SHARED_DIR "/run/kata-containers/shared/containers"
@@ -58,9 +59,18 @@ struct monitor {
 	bool orphaned;		    /* the state directory was removed under us */
 	long long console_check_at; /* monitor_console_log.c */
 
+	struct net_sandbox *net; /* network.c: taps and tc mirroring, or NULL */
+
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
 };
+
+/* monitor_network.c: runs the prestart and createRuntime hooks, then wires the spec's network
+ * namespace to taps and fills cfg->nics (backed by nics[VM_MAX_NICS]). */
+int monitor_prepare_network(struct monitor *m, enum config_net_model model, struct vm_nic *nics,
+			    struct vm_config *cfg, struct kata_error *err);
+/* Why a pooled VM (booted without network devices) cannot serve this spec, or NULL. */
+const char *monitor_network_pool_unusable(const struct monitor *m, enum config_net_model model);
 
 /* monitor_loop.c */
 int monitor_loop(struct monitor *m);

@@ -42,6 +42,17 @@ static int setup_console_socket(struct monitor *m, struct kata_error *err)
 	close(master);
 	/* As controlling terminal, its resizes reach the monitor as SIGWINCH. */
 	ioctl(slave, TIOCSCTTY, 0);
+	/* The caller's stdio is not the workload's: let go of it. containerd's shim (go-runc)
+	 * reads our output pipe to EOF after create when there is a console, and would wait for
+	 * as long as the monitor lives. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return kata_fail_errno(err, errno, "open /dev/null");
+	for (int fd = 0; fd < 3; fd++)
+		if (null != fd)
+			dup2(null, fd);
+	if (null > 2)
+		close(null);
 	m->in_fd = slave;
 	m->out_fd = fcntl(slave, F_DUPFD_CLOEXEC, 3);
 	return 0;

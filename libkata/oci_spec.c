@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hooks.h"
 #include "json_util.h"
 
 #define CONFIG_MAX_SIZE (16u << 20)
@@ -310,22 +311,6 @@ static int resolve_rootfs(struct oci_spec *s, struct kata_error *err)
 	return 0;
 }
 
-static int check_unsupported(yajl_val root, struct kata_error *err)
-{
-	yajl_val hooks = json_member(root, "hooks");
-	if (hooks && YAJL_IS_OBJECT(hooks)) {
-		for (size_t i = 0; i < hooks->u.object.len; i++) {
-			yajl_val v = hooks->u.object.values[i];
-			if (YAJL_IS_ARRAY(v) && v->u.array.len)
-				return kata_fail(
-				    err, ENOTSUP,
-				    "config.json: hooks.%s: OCI hooks are not supported yet",
-				    hooks->u.object.keys[i]);
-		}
-	}
-	return 0;
-}
-
 int oci_spec_parse(const char *json, const char *bundle, struct oci_spec **ret,
 		   struct kata_error *err)
 {
@@ -371,7 +356,7 @@ int oci_spec_parse(const char *json, const char *bundle, struct oci_spec **ret,
 	    (rc = json_get_bool(r, "root", "readonly", &spec->root->readonly, err)) < 0 ||
 	    (rc = json_get_string(root, "", "hostname", false, &spec->hostname, err)) < 0 ||
 	    (rc = json_get_string(root, "", "domainname", false, &spec->domainname, err)) < 0 ||
-	    (rc = check_unsupported(root, err)) < 0 ||
+	    (rc = hooks_parse(json_member(root, "hooks"), &s->hooks_json, err)) < 0 ||
 	    (rc = parse_process(root, &spec->process, err)) < 0 ||
 	    (rc = parse_mounts(root, spec, err)) < 0 || (rc = parse_annotations(root, s, err)) < 0)
 		goto out;
@@ -416,6 +401,7 @@ struct oci_spec *oci_spec_free(struct oci_spec *s)
 	free(s->bundle);
 	free(s->rootfs);
 	free(s->annotations_json);
+	free(s->hooks_json);
 	free(s);
 	return NULL;
 }

@@ -14,6 +14,7 @@ struct oci_spec {
 	char *bundle;		/* absolute bundle directory */
 	char *rootfs;		/* absolute host path of the root filesystem */
 	char *annotations_json; /* the annotations object as JSON, or NULL */
+	char *hooks_json;	/* the hooks object as JSON (hooks.c), or NULL: none */
 };
 
 /* Loads and validates <bundle>/config.json. */

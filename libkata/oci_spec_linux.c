@@ -54,8 +54,9 @@ static int parse_namespaces(yajl_val lx, Grpc__Linux *l, struct kata_error *err)
 				    err, EINVAL,
 				    "config.json: linux.namespaces: \"%s\" is listed twice",
 				    n->type);
-		/* A host namespace path cannot be joined from inside a VM. */
-		if (*n->path)
+		/* A host namespace path cannot be joined from inside a VM; a network namespace's
+		 * interfaces are passed to the guest instead (network.c). */
+		if (*n->path && strcmp(n->type, "network") != 0)
 			return kata_fail(err, ENOTSUP,
 					 "config.json: linux.namespaces: joining the %s namespace "
 					 "\"%s\" is not supported yet",

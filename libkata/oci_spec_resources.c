@@ -133,7 +133,8 @@ static int parse_blockio(yajl_val res, Grpc__LinuxResources *r, struct kata_erro
 	if ((rc = json_get_u32(b, "linux.resources.blockIO", "weight", false, &bio->weight, err)) <
 	    0)
 		return rc;
-	if (rc > 0 && (bio->weight < 10 || bio->weight > 1000))
+	/* 0 means unset, as in runc: docker sends it for every container. */
+	if (rc > 0 && bio->weight && (bio->weight < 10 || bio->weight > 1000))
 		return kata_fail(err, EINVAL,
 				 "config.json: linux.resources.blockIO.weight: %u is not 10-1000",
 				 bio->weight);

@@ -26,7 +26,7 @@ struct runtime_config {
 	enum vm_virtiofs_cache virtiofs_cache;
 	unsigned annotations; /* enum config_annotation bits: what containers may override */
 	bool hypervisor_debug, agent_debug, runtime_debug;
-	enum config_net_model net_model; /* validated and shown; networking is not implemented */
+	enum config_net_model net_model; /* tcfilter (network.c) or none */
 	unsigned vm_cache_number;	 /* factory.vm_cache_number: 0 = no VM pool */
 };
 

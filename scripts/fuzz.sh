@@ -35,7 +35,7 @@ flock 9
 
 # --- generated protobuf code (its own copy, so this never races a concurrent make) ----------
 mkdir -p "$B/gen/protos"
-for p in google/protobuf/empty ttrpc health oci agent; do
+for p in google/protobuf/empty ttrpc health oci types agent; do
 	if [ ! -e "$B/gen/protos/$p.pb-c.c" ] || [ "protos/$p.proto" -nt "$B/gen/protos/$p.pb-c.c" ]; then
 		protoc-c -Iprotos --c_out="$B/gen/protos" "protos/$p.proto"
 	fi

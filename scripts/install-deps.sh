@@ -9,7 +9,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils
 	iproute2 procps util-linux psmisc jq tmux python3
-	podman conmon netavark crun containerd
+	podman conmon netavark crun containerd iptables docker.io
 )
 pkgs+=(${KATA_EXTRA_PKGS:-})
 

@@ -55,7 +55,7 @@ probe_guest='grep MemTotal /proc/meminfo | tr -s " " | cut -d" " -f2; nproc; cat
 	expect_eq "$want_fs" "$(jq -r .shared_fs <<<"$output")" "shared_fs"
 	expect_eq '["default_vcpus","kernel_params"]' "$(jq -c .enable_annotations <<<"$output")"
 	expect_eq none "$(jq -r .internetworking_model <<<"$output")"
-	[[ "$(jq -r .networking <<<"$output")" == "not implemented yet"* ]]
+	expect_eq "none: guests get loopback only" "$(jq -r .networking <<<"$output")" "networking"
 	KATA_MEMORY_MIB=300 KATA_VCPUS=1 KATA_BOOT_TIMEOUT_MS=900 run kata env
 	expect_eq 300 "$(jq .memory_mib <<<"$output")" "KATA_MEMORY_MIB over the file"
 	expect_eq 1 "$(jq .vcpus <<<"$output")" "KATA_VCPUS over the file"

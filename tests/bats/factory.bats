@@ -143,6 +143,24 @@ wait_ready() {
 	expect_eq 2 "$(ready_count)" "ready VMs (none taken)"
 }
 
+@test "factory: a container with a network namespace boots its own VM, with its interface" {
+	"$KATA_BIN" factory init
+	local ns=kata-pool-$$ hostif=kpool$$
+	ip netns add "$ns"
+	ip link add "$hostif" type veth peer name eth0 netns "$ns"
+	ip -n "$ns" addr add 10.213.7.2/24 dev eth0
+	ip -n "$ns" link set eth0 up
+	set_config --arg p "/run/netns/$ns" \
+		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	set_args sh -c 'ip -o -4 addr show eth0'
+	run kata run --bundle "$BUNDLE" netc
+	ip netns del "$ns"
+	ip link del "$hostif" 2>/dev/null || true
+	expect_status 0
+	[[ $output == *"10.213.7.2/24"* ]] || { echo "expected eth0 with 10.213.7.2/24 in the guest, got [$output]" >&2; false; }
+	expect_eq 2 "$(ready_count)" "ready VMs (none taken: a pooled VM has no network device)"
+}
+
 @test "factory: destroy stops every VM and leaves nothing behind" {
 	"$KATA_BIN" factory init
 	keepers=$("$KATA_BIN" factory status --format json | jq '.vms[].keeper_pid')

@@ -13,8 +13,8 @@ teardown() { teardown_kata; }
 	local f=$output
 	expect_eq 1.0.0 "$(jq -r .ociVersionMin <<<"$f")"
 	expect_eq 1.0.2 "$(jq -r .ociVersionMax <<<"$f")"
-	# Hooks are refused by the config parser: none are listed.
-	expect_eq '[]' "$(jq -c .hooks <<<"$f")"
+	# The host-side hooks; createContainer and startContainer (in the guest) are refused.
+	expect_eq '["prestart","createRuntime","poststart","poststop"]' "$(jq -c .hooks <<<"$f")"
 	expect_eq true "$(jq '.mountOptions | index("nosuid") != null' <<<"$f")"
 	expect_eq true "$(jq '.mountOptions | index("rbind") != null' <<<"$f")"
 	# Time namespaces (and joining paths) are refused, so not listed.

@@ -92,3 +92,11 @@ deny_mkdir() {
 	expect_eq "kata.test" "${lines[0]}" "kernel.domainname"
 	expect_eq 4096 "${lines[1]}" "kernel.msgmax"
 }
+
+@test "security: linux.sysctl is written before readonlyPaths make /proc/sys read-only (docker)" {
+	set_config '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "0"} |
+		.linux.readonlyPaths += ["/proc/sys"]'
+	run_in_container 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start; (echo 5 >/proc/sys/net/ipv4/ip_unprivileged_port_start) 2>/dev/null || echo read-only'
+	expect_status 0
+	expect_eq $'0\nread-only' "$output" "sysctl value and /proc/sys"
+}

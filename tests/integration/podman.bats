@@ -4,7 +4,7 @@
 load helpers
 
 setup_file() {
-	need_packages podman conmon netavark crun
+	need_packages podman conmon netavark crun iptables
 	export PODMAN_TMP=$(mktemp -d /tmp/kata-podman.XXXXXX)
 	export KATA_ROOT_DIR=$PODMAN_TMP/kata-root
 	# A kata wrapper named kata (podman passes --log/--log-format only to runtimes it knows by
@@ -88,5 +88,54 @@ pm() {
 	run pm wait c2
 	expect_eq 137 "$output" "exit code after SIGKILL"
 	pm rm c2
+	expect_no_vms "$KATA_ROOT_DIR"
+}
+
+@test "podman: the default network (netavark bridge) reaches its gateway from the guest" {
+	run pm run --rm localhost/kata-busybox sh -c 'ip -o -4 addr show eth0 | grep -o "inet [0-9.]*"; gw=$(ip route | awk "/^default/{print \$3}"); echo "gw=$gw"; ping -c 2 -W 5 "$gw" >/dev/null && echo ping-ok'
+	expect_status 0
+	[[ "${lines[0]}" == "inet 10."* ]] || { echo "eth0 address: expected inet 10.x, got [${lines[0]}]" >&2; false; }
+	[[ "${lines[1]}" == gw=10.* ]] || { echo "default route: expected gw=10.x, got [${lines[1]}]" >&2; false; }
+	expect_eq ping-ok "${lines[2]}" "ping of the gateway; output: [$output]"
+	expect_no_vms "$KATA_ROOT_DIR"
+}
+
+@test "podman: -p publishes a port served inside the VM" {
+	run pm run -d --name web -p 18089:8080 localhost/kata-busybox sh -c 'echo from-kata-$$ >/tmp/index.html; exec httpd -f -p 8080 -h /tmp'
+	expect_status 0
+	local host_ip got="" i
+	host_ip=$(ip -4 -o route get 1.1.1.1 | grep -o 'src [0-9.]*' | cut -d' ' -f2)
+	for i in $(seq 50); do
+		got=$(timeout 3 busybox wget -q -O - "http://$host_ip:18089/index.html" 2>/dev/null) && break
+		sleep 0.3
+	done
+	[[ "$got" == from-kata-* ]] || { echo "wget $host_ip:18089: expected from-kata-*, got [$got]" >&2; false; }
+	pm rm -f -t 0 web
+	expect_no_vms "$KATA_ROOT_DIR"
+}
+
+# Waits up to 60 s for the tmux pane of session $1 (server $2) to show $3.
+wait_pane() {
+	local i
+	for i in $(seq 300); do
+		tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$3" && return 0
+		sleep 0.2
+	done
+	echo "tmux pane: expected [$3], got: [$(tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null)]" >&2
+	return 1
+}
+
+@test "podman: run -it under a real terminal (tmux): typed commands run in the VM" {
+	local srv=kata-pm-$$ s=it
+	tmux -L "$srv" new-session -d -s "$s" -x 120 -y 30 \
+		"env CONTAINERS_CONF='$CONTAINERS_CONF' podman --root '$PODMAN_TMP/storage' --runroot '$PODMAN_TMP/run' --tmpdir '$PODMAN_TMP/tmp' run -it --rm --network none localhost/kata-busybox sh; echo podman-exit=\$?; sleep 600"
+	wait_pane "$s" "$srv" '/ #' || { tmux -L "$srv" kill-server; false; }
+	tmux -L "$srv" send-keys -t "$s" 'echo typed-$((6*7)); uname -r; tty' Enter
+	wait_pane "$s" "$srv" typed-42 &&
+		wait_pane "$s" "$srv" "$GUEST_RELEASE" &&
+		wait_pane "$s" "$srv" /dev/pts/0 || { tmux -L "$srv" kill-server; false; }
+	tmux -L "$srv" send-keys -t "$s" 'exit 3' Enter
+	wait_pane "$s" "$srv" podman-exit=3 || { tmux -L "$srv" kill-server; false; }
+	tmux -L "$srv" kill-server
 	expect_no_vms "$KATA_ROOT_DIR"
 }

@@ -124,6 +124,33 @@ static void test_tcg_command_line(void **state)
 	strv_clear(&argv);
 }
 
+/* Each NIC is a tap fd QEMU inherits, as a virtio-net device with the veth's MAC. */
+static void test_nics_command_line(void **state)
+{
+	struct vm_config cfg = base_config();
+	struct vm_nic nics[] = {{.tap_fd = 7, .mac = {0x16, 0x8f, 0x5c, 0x86, 0x14, 0x0e}},
+				{.tap_fd = 9, .mac = {0x02, 0, 0, 0, 0, 0xff}}};
+	cfg.nics = nics;
+	cfg.n_nics = 2;
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_TCG);
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+	assert_true(has_pair(&argv, "-netdev", "tap,id=net0,fd=7"));
+	assert_true(
+	    has_pair(&argv, "-device", "virtio-net-device,netdev=net0,mac=16:8f:5c:86:14:0e"));
+	assert_true(has_pair(&argv, "-netdev", "tap,id=net1,fd=9"));
+	assert_true(
+	    has_pair(&argv, "-device", "virtio-net-device,netdev=net1,mac=02:00:00:00:00:ff"));
+	strv_clear(&argv);
+
+	/* Without NICs there is no network device at all. */
+	cfg.n_nics = 0;
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+	assert_false(has_arg(&argv, "-netdev"));
+	strv_clear(&argv);
+}
+
 static void test_kvm_command_line(void **state)
 {
 	struct vm_config cfg = base_config();
@@ -422,6 +449,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcg_command_line),
 	    cmocka_unit_test(test_kvm_command_line),
+	    cmocka_unit_test(test_nics_command_line),
 	    cmocka_unit_test(test_debug_params_and_escaping),
 	    cmocka_unit_test(test_virtio_fs_command_line),
 	    cmocka_unit_test(test_virtiofsd_start_stop),
