@@ -137,7 +137,7 @@ void container_create(const struct rpc_call *call, Grpc__CreateContainerRequest 
 	    cgroup_create(c->cgroup, &err) < 0 ||
 	    cgroup_apply(c->cgroup, lx ? lx->resources : NULL, &err) < 0 ||
 	    cgroup_apply_devices(c->cgroup, lx ? lx->resources : NULL, lx, &err) < 0) {
-		rpc_reply_error(call, rpc_code_from_errno(-err.status), "create container %s: %s",
+		rpc_reply_error(call, ttrpc_code_from_errno(-err.status), "create container %s: %s",
 				c->id, err.msg);
 		c->next = containers;
 		containers = c;
@@ -156,7 +156,7 @@ void container_create(const struct rpc_call *call, Grpc__CreateContainerRequest 
 				  .setup_rootfs = true,
 				  .cgroup = c->cgroup};
 	if (process_spawn(c->init, &o, &err) < 0) {
-		rpc_reply_error(call, rpc_code_from_errno(-err.status), "create container %s: %s",
+		rpc_reply_error(call, ttrpc_code_from_errno(-err.status), "create container %s: %s",
 				c->id, err.msg);
 		container_forget(c);
 	}
@@ -165,7 +165,7 @@ void container_create(const struct rpc_call *call, Grpc__CreateContainerRequest 
 fail_storages:
 	storages_unmount_owner(req->container_id);
 fail:
-	rpc_reply_error(call, rpc_code_from_errno(-err.status), "%s", err.msg);
+	rpc_reply_error(call, ttrpc_code_from_errno(-err.status), "%s", err.msg);
 	grpc__create_container_request__free_unpacked(req, NULL);
 }
 
@@ -319,7 +319,7 @@ void container_exec(const struct rpc_call *call, struct container *c,
 				  .join_pid = c->init->pid,
 				  .cgroup = c->cgroup};
 	if (process_spawn(p, &o, &err) < 0) {
-		rpc_reply_error(call, rpc_code_from_errno(-err.status), "exec in %s: %s", c->id,
+		rpc_reply_error(call, ttrpc_code_from_errno(-err.status), "exec in %s: %s", c->id,
 				err.msg);
 		process_free(p, "exec failed");
 		return;

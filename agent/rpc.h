@@ -35,9 +35,6 @@ void rpc_reply_error(const struct rpc_call *call, int code, const char *fmt, ...
 /* True while the connection the call came on is still the current one. */
 int rpc_call_alive(const struct rpc_call *call);
 
-/* Maps an -errno from an operation to the closest ttrpc status code. */
-int rpc_code_from_errno(int err);
-
 /* grpc.AgentService handlers, by file. */
 void rpc_create_sandbox(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_destroy_sandbox(const struct rpc_call *call, const uint8_t *data, size_t len);

@@ -32,7 +32,7 @@ static struct container *lookup(const struct rpc_call *call, const char *id)
 static void reply_err(const struct rpc_call *call, const char *what, const char *id,
 		      const struct kata_error *err)
 {
-	rpc_reply_error(call, rpc_code_from_errno(-err->status), "%s %s: %s", what, id, err->msg);
+	rpc_reply_error(call, ttrpc_code_from_errno(-err->status), "%s %s: %s", what, id, err->msg);
 }
 
 void rpc_update_container(const struct rpc_call *call, const uint8_t *data, size_t len)

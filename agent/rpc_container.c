@@ -68,7 +68,7 @@ void rpc_signal_process(const struct rpc_call *call, const uint8_t *data, size_t
 			rpc_reply_error(call, TTRPC_INVALID_ARGUMENT, "invalid signal %u",
 					req->signal);
 		else if (container_signal(c, req->exec_id, (int)req->signal, &err) < 0)
-			rpc_reply_error(call, rpc_code_from_errno(-err.status), "%s", err.msg);
+			rpc_reply_error(call, ttrpc_code_from_errno(-err.status), "%s", err.msg);
 		else
 			rpc_reply_ok(call, NULL);
 	}

@@ -15,7 +15,7 @@ void rpc_update_interface(const struct rpc_call *call, const uint8_t *data, size
 	if (!req->interface)
 		rpc_reply_error(call, TTRPC_INVALID_ARGUMENT, "update interface: no interface");
 	else if (netif_update(req->interface, &err) < 0)
-		rpc_reply_error(call, rpc_code_from_errno(err.status), "update interface: %s",
+		rpc_reply_error(call, ttrpc_code_from_errno(err.status), "update interface: %s",
 				err.msg);
 	else
 		rpc_reply_ok(call, &req->interface->base);
@@ -38,7 +38,7 @@ void rpc_update_routes(const struct rpc_call *call, const uint8_t *data, size_t 
 				rc = netif_add_route(r, &err);
 		}
 	if (rc < 0) {
-		rpc_reply_error(call, rpc_code_from_errno(err.status), "update routes: %s",
+		rpc_reply_error(call, ttrpc_code_from_errno(err.status), "update routes: %s",
 				err.msg);
 	} else {
 		Grpc__Routes empty = GRPC__ROUTES__INIT;

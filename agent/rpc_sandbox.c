@@ -72,7 +72,7 @@ void rpc_create_sandbox(const struct rpc_call *call, const uint8_t *data, size_t
 			grpc__create_sandbox_request__free_unpacked(req, NULL);
 			return;
 		}
-		code = rpc_code_from_errno(-err.status);
+		code = ttrpc_code_from_errno(-err.status);
 		storages_unmount_all();
 	}
 	rpc_reply_error(call, code, "create sandbox: %s", err.msg);

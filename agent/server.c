@@ -58,29 +58,6 @@ void rpc_reply_error(const struct rpc_call *call, int code, const char *fmt, ...
 	send_reply(call, code, msg, NULL);
 }
 
-int rpc_code_from_errno(int err)
-{
-	switch (err < 0 ? -err : err) {
-	case ENOENT:
-	case ESRCH:
-		return TTRPC_NOT_FOUND;
-	case EEXIST:
-		return TTRPC_ALREADY_EXISTS;
-	case EINVAL:
-	case ENAMETOOLONG:
-		return TTRPC_INVALID_ARGUMENT;
-	case ENOTSUP:
-		return TTRPC_UNIMPLEMENTED;
-	case ETIMEDOUT:
-		return TTRPC_DEADLINE_EXCEEDED;
-	case EBUSY:
-	case EPIPE:
-		return TTRPC_FAILED_PRECONDITION;
-	default:
-		return TTRPC_INTERNAL;
-	}
-}
-
 static rpc_handler find_handler(const char *service, const char *method, bool *ret_service_known)
 {
 	*ret_service_known = false;

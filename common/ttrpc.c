@@ -223,3 +223,27 @@ int ttrpc_send_response(int fd, uint32_t stream_id, int32_t code, const char *me
 		return (int)len;
 	return ttrpc_write_frame(fd, stream_id, TTRPC_TYPE_RESPONSE, frame, (size_t)len);
 }
+
+int ttrpc_code_from_errno(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ENOENT:
+	case ESRCH:
+		return TTRPC_NOT_FOUND;
+	case EEXIST:
+		return TTRPC_ALREADY_EXISTS;
+	case EINVAL:
+	case ENAMETOOLONG:
+	case E2BIG:
+		return TTRPC_INVALID_ARGUMENT;
+	case ENOTSUP:
+		return TTRPC_UNIMPLEMENTED;
+	case ETIMEDOUT:
+		return TTRPC_DEADLINE_EXCEEDED;
+	case EBUSY:
+	case EPIPE:
+		return TTRPC_FAILED_PRECONDITION;
+	default:
+		return TTRPC_INTERNAL;
+	}
+}

@@ -43,6 +43,10 @@ struct ttrpc_frame_header {
 	uint8_t flags;
 };
 
+/* The status code a server answers for an error -errno (or errno): NOT_FOUND for ENOENT,
+ * INVALID_ARGUMENT for EINVAL, ..., INTERNAL for anything unmapped. */
+int ttrpc_code_from_errno(int err);
+
 void ttrpc_header_pack(const struct ttrpc_frame_header *h, uint8_t out[TTRPC_HEADER_LEN]);
 
 /* Decodes a header; -EMSGSIZE when its length exceeds TTRPC_MAX_MESSAGE_LEN. */

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_signals.h"
 #include "cleanup.h"
 #include "error.h"
 #include "sockutil.h"
@@ -29,13 +30,7 @@ qemu_proc_exec(const struct qemu_proc_spec *spec, pid_t parent, int devnull, int
 	if (spec->new_pgrp)
 		setpgid(0, 0);
 
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
+	child_reset_signals();
 
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		goto fail;

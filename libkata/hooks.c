@@ -15,6 +15,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "child_signals.h"
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
@@ -139,13 +140,7 @@ static _Noreturn void exec_hook(int in, int out, const char *cwd, char *path, ch
 		_exit(127);
 	/* Its own process group: a timeout kills whatever the hook started too. */
 	setpgid(0, 0);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
+	child_reset_signals();
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (cwd && chdir(cwd) < 0) {
 		/* As runc: hooks start in the bundle; a missing bundle is not fatal. */

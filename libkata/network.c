@@ -241,7 +241,7 @@ static int open_taps(struct net_sandbox *net, struct kata_error *err)
 {
 	for (size_t i = 0; i < net->n; i++) {
 		struct net_endpoint *ep = &net->ep[i];
-		snprintf(ep->tap_name, sizeof(ep->tap_name), "tap%zu_kata", i);
+		snprintf(ep->tap_name, sizeof(ep->tap_name), NET_TAP_FMT, (unsigned)i);
 		int rc = net_tap_open(ep->tap_name, &ep->tap_fd, err);
 		/* Each VM wires the namespace's veths to its own taps: a second VM cannot share. */
 		if (rc == -EBUSY)

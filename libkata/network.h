@@ -78,5 +78,10 @@ int net_tc_redirect(int nl_fd, int from_ifindex, int to_ifindex, bool *ret_qdisc
 		    struct kata_error *err);
 /* Internal: deletes the ingress qdisc (and so its filters) of ifindex. */
 void net_tc_clear(int nl_fd, int ifindex);
+/* The name of a container's i-th tap, inside the client's namespace. */
+#define NET_TAP_FMT "tap%u_kata"
+
+/* Deletes the link called name, if there is one (errors ignored: cleanup). */
+void net_link_del(int nl_fd, const char *name);
 
 #endif

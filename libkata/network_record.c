@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hypervisor.h"
 #include "netlink.h"
 #include "network.h"
 
@@ -60,5 +61,12 @@ void network_cleanup_record(const char *dir)
 		return;
 	for (char *line; (line = strtok_r(NULL, "\n", &save));)
 		net_tc_clear(nl, atoi(line));
+	/* The taps go with QEMU's last fd, but QEMU may still be dying: delete them now. A
+	 * namespace serves one VM only, so its kata taps are this container's. */
+	for (unsigned i = 0; i < VM_MAX_NICS; i++) {
+		char tap[IFNAMSIZ];
+		snprintf(tap, sizeof(tap), NET_TAP_FMT, i);
+		net_link_del(nl, tap);
+	}
 	unlink(path);
 }

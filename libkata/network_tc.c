@@ -120,3 +120,12 @@ void net_tc_clear(int nl_fd, int ifindex)
 	nl_msg_init(&m, RTM_DELQDISC, 0, &t, sizeof(t));
 	(void)nl_request(nl_fd, &m);
 }
+
+void net_link_del(int nl_fd, const char *name)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg m;
+	nl_msg_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	nl_put_str(&m, IFLA_IFNAME, name);
+	(void)nl_request(nl_fd, &m);
+}

@@ -35,39 +35,6 @@ void shim_log(const char *fmt, ...)
 	}
 }
 
-static int vfail(struct kata_error *err, int errnum, bool with_errno, const char *fmt, va_list ap)
-{
-	if (errnum == 0)
-		errnum = EIO;
-	if (err) {
-		err->status = errnum;
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		if (with_errno) {
-			size_t len = strlen(err->msg);
-			snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", strerror(errnum));
-		}
-	}
-	return -errnum;
-}
-
-int shim_fail(struct kata_error *err, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vfail(err, errnum, false, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int shim_fail_errno(struct kata_error *err, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vfail(err, errnum, true, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 /* Kata's state for containerd's tasks: per namespace, as containerd's runc shim keeps runc's
  * (KATA_SHIM_ROOT overrides the parent directory). */
 int shim_root(const struct shim_flags *f, char *buf, size_t len)

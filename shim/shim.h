@@ -83,11 +83,6 @@ struct watch {
 /* main.c */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int shim_root(const struct shim_flags *f, char *buf, size_t len);
-/* Fill err like libkata does; return -errnum. */
-int shim_fail(struct kata_error *err, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int shim_fail_errno(struct kata_error *err, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* bootstrap.c: the `start` and `delete` sub-commands. */
 int shim_cmd_start(const struct shim_flags *f);

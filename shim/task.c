@@ -13,30 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-
-static int code_from_errno(int rc)
-{
-	switch (rc < 0 ? -rc : rc) {
-	case ENOENT:
-	case ESRCH:
-		return TTRPC_NOT_FOUND;
-	case EEXIST:
-		return TTRPC_ALREADY_EXISTS;
-	case EINVAL:
-	case ENAMETOOLONG:
-	case E2BIG:
-		return TTRPC_INVALID_ARGUMENT;
-	case ENOTSUP:
-		return TTRPC_UNIMPLEMENTED;
-	case ETIMEDOUT:
-		return TTRPC_DEADLINE_EXCEEDED;
-	case EBUSY:
-	case EPIPE:
-		return TTRPC_FAILED_PRECONDITION;
-	default:
-		return TTRPC_UNKNOWN;
-	}
-}
+#include "error.h"
 
 void reply_errno(const struct call *c, int rc, const char *fmt, ...)
 {
@@ -46,7 +23,7 @@ void reply_errno(const struct call *c, int rc, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	shim_log("%s", msg);
-	server_reply(c->conn, c->stream_id, code_from_errno(rc), msg, NULL);
+	server_reply(c->conn, c->stream_id, ttrpc_code_from_errno(rc), msg, NULL);
 }
 
 void reply_ok(const struct call *c, const ProtobufCMessage *msg)
@@ -226,7 +203,7 @@ static int create_container(struct shim *s, const Containerd__Task__V2__CreateTa
 	if (r->terminal) {
 		rc = tty_console_socket(dir, sizeof(dir), path, sizeof(path), &console_fd);
 		if (rc < 0)
-			return shim_fail_errno(err, -rc, "console socket");
+			return kata_fail_errno(err, -rc, "console socket");
 		opts.console_socket = path;
 	} else {
 		rc = stdio_open(r->stdin, r->stdout, r->stderr, fds);
@@ -263,12 +240,12 @@ static void task_create(const struct call *c, const uint8_t *buf, size_t n)
 	struct proc *p = NULL;
 	int rc = 0;
 	if (strcmp(r->id, s->flags.id) != 0)
-		rc = shim_fail(&err, EINVAL, "create: this shim serves task %s, not %s",
+		rc = kata_fail(&err, EINVAL, "create: this shim serves task %s, not %s",
 			       s->flags.id, r->id);
 	else if (s->task_created)
-		rc = shim_fail(&err, EEXIST, "task %s already exists", r->id);
+		rc = kata_fail(&err, EEXIST, "task %s already exists", r->id);
 	else if (*r->checkpoint)
-		rc = shim_fail(&err, ENOTSUP, "create from a checkpoint is not supported by kata");
+		rc = kata_fail(&err, ENOTSUP, "create from a checkpoint is not supported by kata");
 	if (rc < 0)
 		goto out;
 	snprintf(s->bundle, sizeof(s->bundle), "%s", r->bundle);
@@ -278,7 +255,7 @@ static void task_create(const struct call *c, const uint8_t *buf, size_t n)
 	s->rootfs_mounted = r->n_rootfs > 0;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		rc = shim_fail(&err, ENOMEM, "out of memory");
+		rc = kata_fail(&err, ENOMEM, "out of memory");
 		goto out;
 	}
 	p->terminal = r->terminal;
@@ -296,7 +273,7 @@ static void task_create(const struct call *c, const uint8_t *buf, size_t n)
 		static struct watch exit_w = {.kind = WATCH_EXIT};
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &exit_w};
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->exit_fd, &ev) < 0)
-			rc = shim_fail_errno(&err, errno, "epoll");
+			rc = kata_fail_errno(&err, errno, "epoll");
 	}
 	if (rc < 0) {
 		kata_container_delete(&s->ctx, s->flags.id, true, NULL);

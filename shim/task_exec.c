@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
+
 static int write_spec(const char *path, const ProtobufCBinaryData *json)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -101,12 +103,12 @@ int task_exec_start(const struct call *c, struct proc *p, struct kata_error *err
 	if (p->terminal) {
 		rc = tty_console_socket(dir, sizeof(dir), path, sizeof(path), &console_fd);
 		if (rc < 0)
-			return shim_fail_errno(err, -rc, "console socket");
+			return kata_fail_errno(err, -rc, "console socket");
 		opts.console_socket = path;
 	} else {
 		rc = stdio_open(p->stdin_path, p->stdout_path, p->stderr_path, fds);
 		if (rc < 0)
-			return shim_fail_errno(err, -rc, "open the stdio fifos of exec %s",
+			return kata_fail_errno(err, -rc, "open the stdio fifos of exec %s",
 					       p->exec_id);
 		opts.stdio = fds;
 	}
@@ -119,7 +121,7 @@ int task_exec_start(const struct call *c, struct proc *p, struct kata_error *err
 		else
 			tty_relay_start(s, NULL, console_fd, dir);
 		if (rc < 0 && !*err->msg)
-			shim_fail_errno(err, -rc, "exec %s: terminal", p->exec_id);
+			kata_fail_errno(err, -rc, "exec %s: terminal", p->exec_id);
 	}
 	if (rc < 0)
 		return rc;

@@ -79,28 +79,8 @@ IMG=localhost/kata-busybox:latest
 	[ ! -e "$KATA_ROOT_DIR/c3" ] || { echo "state left in $KATA_ROOT_DIR/c3" >&2; false; }
 }
 
-# Waits up to 60 s for the tmux pane of session $1 (server $2) to show $3.
-wait_pane() {
-	local i
-	for i in $(seq 300); do
-		tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$3" && return 0
-		sleep 0.2
-	done
-	echo "tmux pane: expected [$3], got: [$(tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null)]" >&2
-	return 1
-}
-
 @test "containerd: ctr run -t under a real terminal (tmux): typed commands run in the VM" {
-	local srv=kata-ctr-$$ s=it
-	tmux -L "$srv" new-session -d -s "$s" -x 120 -y 30 \
-		"env CONTAINERD_ADDRESS='$CONTAINERD_ADDRESS' CONTAINERD_NAMESPACE='$CONTAINERD_NAMESPACE' ctr run -t --rm --runtime io.containerd.runc.v2 --runc-binary '$KATA_BIN' $IMG c4 sh; echo ctr-exit=\$?; sleep 600"
-	wait_pane "$s" "$srv" '/ #' || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" send-keys -t "$s" 'echo typed-$((6*7)); uname -r; tty' Enter
-	wait_pane "$s" "$srv" typed-42 &&
-		wait_pane "$s" "$srv" "$GUEST_RELEASE" &&
-		wait_pane "$s" "$srv" /dev/pts/0 || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" send-keys -t "$s" 'exit 6' Enter
-	wait_pane "$s" "$srv" ctr-exit=6 || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" kill-server
+	interactive_shell_check ctr 6 \
+		"env CONTAINERD_ADDRESS='$CONTAINERD_ADDRESS' CONTAINERD_NAMESPACE='$CONTAINERD_NAMESPACE' ctr run -t --rm --runtime io.containerd.runc.v2 --runc-binary '$KATA_BIN' $IMG c4 sh"
 	expect_no_vms "kata:$KATA_ROOT_DIR/c4"
 }

@@ -141,28 +141,8 @@ expect_no_containers_left() {
 	expect_no_containers_left
 }
 
-# Waits up to 60 s for the tmux pane of session $1 (server $2) to show $3.
-wait_pane() {
-	local i
-	for i in $(seq 300); do
-		tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$3" && return 0
-		sleep 0.2
-	done
-	echo "tmux pane: expected [$3], got: [$(tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null)]" >&2
-	return 1
-}
-
 @test "docker: run -it under a real terminal (tmux): typed commands run in the VM" {
-	local srv=kata-dk-$$ s=it
-	tmux -L "$srv" new-session -d -s "$s" -x 120 -y 30 \
-		"/usr/bin/docker -H 'unix://$DK_TMP/docker.sock' run -it --rm --runtime kata --network none $IMG sh; echo docker-exit=\$?; sleep 600"
-	wait_pane "$s" "$srv" '/ #' || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" send-keys -t "$s" 'echo typed-$((6*7)); uname -r; tty' Enter
-	wait_pane "$s" "$srv" typed-42 &&
-		wait_pane "$s" "$srv" "$GUEST_RELEASE" &&
-		wait_pane "$s" "$srv" /dev/pts/0 || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" send-keys -t "$s" 'exit 5' Enter
-	wait_pane "$s" "$srv" docker-exit=5 || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" kill-server
+	interactive_shell_check docker 5 \
+		"/usr/bin/docker -H 'unix://$DK_TMP/docker.sock' run -it --rm --runtime kata --network none $IMG sh"
 	expect_no_containers_left
 }

@@ -84,3 +84,30 @@ containerd_stop() {
 	umount -R "$dir/state" 2>/dev/null || true
 	rm -rf "$dir"
 }
+
+# Waits up to 60 s for the tmux pane of session $1 (server $2) to show $3.
+wait_pane() {
+	local i
+	for i in $(seq 300); do
+		tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$3" && return 0
+		sleep 0.2
+	done
+	echo "tmux pane: expected [$3], got: [$(tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null)]" >&2
+	return 1
+}
+
+# interactive_shell_check NAME CODE COMMAND: runs COMMAND (a client starting `sh` with -it)
+# under a real terminal (tmux), types commands and checks they ran in the VM on a pty, then
+# exits the shell with CODE and checks that the client exited with CODE too.
+interactive_shell_check() {
+	local name=$1 code=$2 cmd=$3 srv=kata-$1-$$ s=it
+	tmux -L "$srv" new-session -d -s "$s" -x 120 -y 30 "$cmd; echo $name-exit=\$?; sleep 600"
+	wait_pane "$s" "$srv" '/ #' || { tmux -L "$srv" kill-server; return 1; }
+	tmux -L "$srv" send-keys -t "$s" 'echo typed-$((6*7)); uname -r; tty' Enter
+	wait_pane "$s" "$srv" typed-42 &&
+		wait_pane "$s" "$srv" "$GUEST_RELEASE" &&
+		wait_pane "$s" "$srv" /dev/pts/0 || { tmux -L "$srv" kill-server; return 1; }
+	tmux -L "$srv" send-keys -t "$s" "exit $code" Enter
+	wait_pane "$s" "$srv" "$name-exit=$code" || { tmux -L "$srv" kill-server; return 1; }
+	tmux -L "$srv" kill-server
+}

@@ -114,28 +114,8 @@ pm() {
 	expect_no_vms "$KATA_ROOT_DIR"
 }
 
-# Waits up to 60 s for the tmux pane of session $1 (server $2) to show $3.
-wait_pane() {
-	local i
-	for i in $(seq 300); do
-		tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null | grep -qF -- "$3" && return 0
-		sleep 0.2
-	done
-	echo "tmux pane: expected [$3], got: [$(tmux -L "$2" capture-pane -p -t "$1" 2>/dev/null)]" >&2
-	return 1
-}
-
 @test "podman: run -it under a real terminal (tmux): typed commands run in the VM" {
-	local srv=kata-pm-$$ s=it
-	tmux -L "$srv" new-session -d -s "$s" -x 120 -y 30 \
-		"env CONTAINERS_CONF='$CONTAINERS_CONF' podman --root '$PODMAN_TMP/storage' --runroot '$PODMAN_TMP/run' --tmpdir '$PODMAN_TMP/tmp' run -it --rm --network none localhost/kata-busybox sh; echo podman-exit=\$?; sleep 600"
-	wait_pane "$s" "$srv" '/ #' || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" send-keys -t "$s" 'echo typed-$((6*7)); uname -r; tty' Enter
-	wait_pane "$s" "$srv" typed-42 &&
-		wait_pane "$s" "$srv" "$GUEST_RELEASE" &&
-		wait_pane "$s" "$srv" /dev/pts/0 || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" send-keys -t "$s" 'exit 3' Enter
-	wait_pane "$s" "$srv" podman-exit=3 || { tmux -L "$srv" kill-server; false; }
-	tmux -L "$srv" kill-server
+	interactive_shell_check podman 3 \
+		"env CONTAINERS_CONF='$CONTAINERS_CONF' podman --root '$PODMAN_TMP/storage' --runroot '$PODMAN_TMP/run' --tmpdir '$PODMAN_TMP/tmp' run -it --rm --network none localhost/kata-busybox sh"
 	expect_no_vms "$KATA_ROOT_DIR"
 }

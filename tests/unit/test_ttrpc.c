@@ -172,6 +172,19 @@ static void test_error_response(void **state)
 	close(sv[1]);
 }
 
+/* Agent and shim answer errors with the same codes; -errno and errno map alike. */
+static void test_code_from_errno(void **state)
+{
+	assert_int_equal(ttrpc_code_from_errno(-ENOENT), TTRPC_NOT_FOUND);
+	assert_int_equal(ttrpc_code_from_errno(ESRCH), TTRPC_NOT_FOUND);
+	assert_int_equal(ttrpc_code_from_errno(-EEXIST), TTRPC_ALREADY_EXISTS);
+	assert_int_equal(ttrpc_code_from_errno(-E2BIG), TTRPC_INVALID_ARGUMENT);
+	assert_int_equal(ttrpc_code_from_errno(-ENOTSUP), TTRPC_UNIMPLEMENTED);
+	assert_int_equal(ttrpc_code_from_errno(-ETIMEDOUT), TTRPC_DEADLINE_EXCEEDED);
+	assert_int_equal(ttrpc_code_from_errno(-EBUSY), TTRPC_FAILED_PRECONDITION);
+	assert_int_equal(ttrpc_code_from_errno(-EIO), TTRPC_INTERNAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +194,7 @@ int main(void)
 	    cmocka_unit_test(test_request_roundtrip),
 	    cmocka_unit_test(test_agent_field_numbers),
 	    cmocka_unit_test(test_error_response),
+	    cmocka_unit_test(test_code_from_errno),
 	};
 	return cmocka_run_group_tests_name("ttrpc", tests, NULL, NULL);
 }
