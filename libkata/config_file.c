@@ -33,6 +33,7 @@ enum field_kind {
 	F_VFS_CACHE,   /* "auto" | "always" | "never" */
 	F_ANNOTATIONS, /* a list of annotation names into a bit set */
 	F_NET_MODEL,   /* "tcfilter" | "none" */
+	F_USE_VSOCK,   /* true or false, remembered as set */
 };
 
 struct field {
@@ -75,6 +76,7 @@ static const struct field qemu_fields[] = {
     {.key = "virtio_fs_cache", .kind = F_VFS_CACHE, .offset = AT(virtiofs_cache)},
     {.key = "enable_annotations", .kind = F_ANNOTATIONS, .offset = AT(annotations)},
     BOOL("enable_debug", hypervisor_debug),
+    {.key = "use_vsock", .kind = F_USE_VSOCK, .offset = AT(use_vsock)},
     {0},
 };
 static const struct field hypervisor_fields[] = {
@@ -249,10 +251,13 @@ static int parse_field(const struct cursor *c, yajl_val v, const struct field *f
 		return 0;
 	}
 	case F_BOOL:
+	case F_USE_VSOCK:
 		if ((rc = expect(c, v, YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v), "true or false", err)) <
 		    0)
 			return rc;
 		*(bool *)at = YAJL_IS_TRUE(v);
+		if (f->kind == F_USE_VSOCK)
+			cfg->set.use_vsock = true;
 		return 0;
 	case F_SHARED_FS:
 		if ((rc = expect(c, v, YAJL_IS_STRING(v), "a string", err)) < 0)

@@ -59,8 +59,9 @@ struct config_file {
 	enum config_net_model net_model;
 	unsigned vm_cache_number; /* factory.vm_cache_number: booted VMs kept ready */
 	bool factory_template;	  /* factory.enable_template: refused when true */
+	bool use_vsock;		  /* hypervisor.qemu.use_vsock (Kata 1.x): the agent channel */
 	struct {
-		bool shared_fs, net_model;
+		bool shared_fs, net_model, use_vsock;
 	} set;
 };
 

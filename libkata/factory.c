@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "cleanup.h"
 #include "error.h"
 #include "factory_report.h"
@@ -34,6 +35,9 @@ const char *factory_unsupported(const struct runtime_config *cfg)
 	 * rootfs mounted into the share later would not reach the guest. */
 	if (cfg->shared_fs == VM_SHARED_FS_VIRTIO_FS)
 		return "a pool of VMs works with shared_fs \"virtio-9p\" only, not \"virtio-fs\"";
+	if (cfg->channel_force == CHANNEL_VSOCK)
+		return "a pool of VMs talks to its agents over virtio-serial, and use_vsock is "
+		       "true";
 	return NULL;
 }
 

@@ -178,7 +178,7 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 		struct channel_config ch;
 		const char *why = NULL;
 		e = (struct kata_error){0};
-		if (channel_prepare(&ch, tmp, -1, &why, &e) == 0) {
+		if (channel_prepare(&ch, tmp, cfg_ok ? cfg.channel_force : -1, &why, &e) == 0) {
 			char detail[512];
 			snprintf(detail, sizeof(detail), "%s (%s)", channel_kind_name(ch.kind),
 				 why ? why : "no vhost-vsock: virtio-serial");
@@ -263,7 +263,7 @@ int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_e
 		return kata_fail_errno(err, errno, "mkdtemp");
 	struct channel_config ch;
 	const char *ch_why = NULL;
-	rc = channel_prepare(&ch, tmp, -1, &ch_why, err);
+	rc = channel_prepare(&ch, tmp, cfg.channel_force, &ch_why, err);
 	rm_rf(tmp);
 	if (rc < 0)
 		return rc;

@@ -210,7 +210,7 @@ static int boot(struct monitor *m, struct kata_error *err)
 		if ((rc = factory_adopt(&pooled, src, a->id, &cfg.channel, &m->vm, err)) < 0)
 			return rc;
 	} else {
-		if ((rc = channel_prepare(&cfg.channel, ".", -1, &why, err)) < 0)
+		if ((rc = channel_prepare(&cfg.channel, ".", rc_cfg.channel_force, &why, err)) < 0)
 			return rc;
 		kata_debug(m->ctx, "%s: agent channel: %s (%s); shared fs %s; config %s", a->id,
 			   channel_kind_name(cfg.channel.kind), why ? why : "",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "cleanup.h"
 #include "error.h"
 #include "oci.pb-c.h"
@@ -145,6 +146,7 @@ static void choose_shared_fs(struct runtime_config *cfg, const struct config_fil
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->channel_force = -1;
 	struct config_file file;
 	int rc = config_file_load(NULL, &file, err);
 	if (rc < 0)
@@ -189,6 +191,8 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 	cfg->runtime_debug = file.runtime_debug;
 	cfg->net_model = file.net_model;
 	cfg->vm_cache_number = file.vm_cache_number;
+	if (file.set.use_vsock)
+		cfg->channel_force = file.use_vsock ? CHANNEL_VSOCK : CHANNEL_VIRTIO_SERIAL;
 	return 0;
 }
 

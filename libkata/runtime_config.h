@@ -27,7 +27,9 @@ struct runtime_config {
 	unsigned annotations; /* enum config_annotation bits: what containers may override */
 	bool hypervisor_debug, agent_debug, runtime_debug;
 	enum config_net_model net_model; /* tcfilter (network.c) or none */
-	unsigned vm_cache_number;	 /* factory.vm_cache_number: 0 = no VM pool */
+	int channel_force; /* hypervisor.qemu.use_vsock: CHANNEL_VSOCK / _VIRTIO_SERIAL; -1 = detect
+			    */
+	unsigned vm_cache_number; /* factory.vm_cache_number: 0 = no VM pool */
 };
 
 /*

@@ -74,3 +74,24 @@ teardown() { teardown_kata; }
 			{ echo "tcg without a reason naming kvm: [$(jq -r .accelerator_reason <<<"$env")]" >&2; false; }
 	fi
 }
+
+@test "use_vsock: false forces virtio-serial; true without /dev/vhost-vsock fails create clearly" {
+	export KATA_CONF_FILE=$BUNDLE/configuration.json
+	printf '{"hypervisor": {"qemu": {"use_vsock": false}}}\n' >"$KATA_CONF_FILE"
+	run kata env
+	expect_status 0
+	expect_eq virtio-serial "$(jq -r .channel <<<"$output")" "channel with use_vsock false"
+	expect_eq "virtio-serial: requested by configuration" "$(jq -r .channel_reason <<<"$output")"
+	set_args uname -r
+	run kata run --bundle "$BUNDLE" c1
+	expect_status 0
+	expect_eq "$GUEST_RELEASE" "$output" "uname -r over a forced virtio-serial channel"
+	[ -e /dev/vhost-vsock ] && skip "this host has vhost-vsock: the failure path needs a host without"
+	printf '{"hypervisor": {"qemu": {"use_vsock": true}}}\n' >"$KATA_CONF_FILE"
+	run kata check --verbose
+	expect_status 1
+	[[ $output == *"vsock channel requested: opening /dev/vhost-vsock"* ]] ||
+		{ echo "expected check to name the missing vhost-vsock, got [$output]" >&2; false; }
+	run kata run --bundle "$BUNDLE" c2
+	expect_failure_clean "vsock channel requested: opening /dev/vhost-vsock: No such file or directory"
+}

@@ -97,7 +97,7 @@ static void test_unknown_keys(void **state)
 		     "configuration.json: hypervisor.qemu.defualt_memory: unknown key (known here: "
 		     "path, kernel, initrd, kernel_params, default_vcpus, default_memory, "
 		     "shared_fs, virtio_fs_daemon, virtio_fs_cache, enable_annotations, "
-		     "enable_debug)");
+		     "enable_debug, use_vsock)");
 	expect_error("{\"hypervisor\": {\"clh\": {}}}",
 		     "configuration.json: hypervisor.clh: unknown key (known here: qemu)");
 	expect_error("{\"agent\": {\"kata\": {\"debug\": true}}}",
@@ -436,13 +436,36 @@ static void test_annotations(void **state)
 				     "default_memory: \"32\" is not an integer in 64..1048576 MiB");
 }
 
+/* hypervisor.qemu.use_vsock (Kata 1.x's key) forces the agent channel; absent, it is detected. */
+static void test_use_vsock(void **state)
+{
+	struct config_file f;
+	struct kata_error err = {0};
+	assert_int_equal(config_file_parse("c.json", "{}", &f, &err), 0);
+	assert_false(f.set.use_vsock);
+	assert_int_equal(config_file_parse("c.json",
+					   "{\"hypervisor\": {\"qemu\": {\"use_vsock\": false}}}",
+					   &f, &err),
+			 0);
+	assert_true(f.set.use_vsock);
+	assert_false(f.use_vsock);
+	assert_int_equal(config_file_parse("c.json",
+					   "{\"hypervisor\": {\"qemu\": {\"use_vsock\": true}}}",
+					   &f, &err),
+			 0);
+	assert_true(f.set.use_vsock && f.use_vsock);
+	expect_error("{\"hypervisor\": {\"qemu\": {\"use_vsock\": \"yes\"}}}",
+		     "configuration.json: hypervisor.qemu.use_vsock: expected true or false, got a "
+		     "string");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_key),	 cmocka_unit_test(test_unknown_keys),
 	    cmocka_unit_test(test_wrong_types),	 cmocka_unit_test(test_bad_values),
 	    cmocka_unit_test(test_search_order), cmocka_unit_test(test_env_wins_over_file),
-	    cmocka_unit_test(test_annotations),
+	    cmocka_unit_test(test_annotations),	 cmocka_unit_test(test_use_vsock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
