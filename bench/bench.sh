@@ -155,6 +155,15 @@ mkcpio() { # mkcpio INIT OUT.cpio: INIT as /init plus /dev/console, like the age
 mkcpio "$OUT/poweroff-init" "$OUT/floor.cpio"
 mkcpio "$OUT/stream-init" "$OUT/stream.cpio"
 
+# The QEMU among a monitor's children (virtiofsd is one too, with virtio-fs).
+monitor_qemu() {
+	local c
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		[[ $(readlink "/proc/$c/exe" 2>/dev/null) == *qemu-system* ]] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
 # --- the runtime's exact QEMU command line ----------------------------------------------------
 # Taken from a live container's QEMU (/proc/PID/cmdline), so the floor boots the same kernel
 # with the same machine, accelerator, CPU, memory and kernel command line (tsc_early_khz
@@ -164,7 +173,7 @@ croot=$W/roots/capture
 "$KATA" --root "$croot" create --bundle "$W/sleep" cap </dev/null >/dev/null 2>"$W/cap.err" ||
 	die "kata create failed: $(cat "$W/cap.err")"
 mon=$("$KATA" --root "$croot" state cap | jq -r .pid)
-qpid=$(cat "/proc/$mon/task/$mon/children" 2>/dev/null | awk '{print $1}')
+qpid=$(monitor_qemu "$mon")
 [ -n "$qpid" ] || die "no QEMU under monitor $mon"
 mapfile -d '' RT_ARGV <"/proc/$qpid/cmdline"
 RUN_DIR=$croot/cap
@@ -182,6 +191,11 @@ while [ $i -lt ${#RT_ARGV[@]} ]; do
 		FLOOR_ARGV+=(-initrd "$OUT/floor.cpio"); DEV_ARGV+=(-initrd "$OUT/floor.cpio"); i=$((i + 2)); continue ;;
 	-append) KCMD=$v ;;
 	-m) GUEST_MEM=$v ;;
+	-chardev | -device)
+		# virtio-fs needs a running virtiofsd: neither floor row has one (their share
+		# would be 9p's, if any), so its socket and device go.
+		if [[ $v == *id=vfs,* || $v == vhost-user-fs-device* ]]; then i=$((i + 2)); continue; fi
+		;;&
 	-chardev | -mon | -fsdev | -device | -serial)
 		# Devices and sockets: only in the "floor+devices" row; the floor keeps the serial
 		# console (to a file, as the runtime has it).
@@ -305,16 +319,21 @@ runc --root "$W/runc" delete -f rexec >/dev/null 2>&1 || true
 
 # --- 3. memory of one idle container ----------------------------------------------------------
 pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-container_pss_mib() { # ROOT ID: PSS of the monitor + its QEMU, MiB; fails if either is gone
-	local mon q
+tree_pids() { # PID and all its descendants
+	local c
+	echo "$1"
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do tree_pids "$c"; done
+}
+container_pss_mib() { # ROOT ID: PSS of the monitor and everything under it (QEMU, virtiofsd), MiB
+	local mon p kb=0
 	mon=$("$KATA" --root "$1" state "$2" 2>/dev/null | jq -r 'select(.status=="running") | .pid')
 	[ -n "$mon" ] && [ -d "/proc/$mon" ] || return 1
-	q=$(awk '{print $1}' "/proc/$mon/task/$mon/children" 2>/dev/null)
-	[ -n "$q" ] && [ -d "/proc/$q" ] || return 1
-	awk -v a="$(pss_kb "$mon")" -v b="$(pss_kb "$q")" 'BEGIN { printf "%.1f", (a + b) / 1024 }'
+	monitor_qemu "$mon" >/dev/null || return 1
+	for p in $(tree_pids "$mon"); do kb=$((kb + $(pss_kb "$p"))); done
+	awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 # The exec target has idled for a while; measure it, then fresh ones.
-log "memory: PSS of QEMU + monitor, idle sleep container, ${GUEST_MEM} guest"
+log "memory: PSS of QEMU + monitor (+ virtiofsd), idle sleep container, ${GUEST_MEM} guest"
 for ((r = 1; r <= MEM_REPS; r++)); do
 	if [ $r -gt 1 ]; then
 		eroot=$W/roots/mem$r
@@ -421,7 +440,7 @@ row_json() { # NAME UNIT NOTE
 }
 {
 	row_json floor s "bare QEMU, same argv as the runtime minus devices; /init = reboot(RB_POWER_OFF)"
-	row_json floor_devices s "floor plus the runtime's devices (virtio-serial port, 9p, QMP socket)"
+	row_json floor_devices s "floor plus the runtime's devices (virtio-serial port, QMP socket, 9p if 9p is the shared fs; not virtio-fs, which needs virtiofsd)"
 	row_json kata_run_true s "kata run <bundle> true: create+start+wait+delete, fresh --root"
 	row_json kata_create s "kata create (VM boot, agent, CreateSandbox, CreateContainer)"
 	row_json kata_start s "kata start"
@@ -435,8 +454,8 @@ row_json() { # NAME UNIT NOTE
 	row_json runc_exec_true s "runc exec ID true (reference)"
 	row_json kata_stdout_mbps MB/s "kata run head -c $STREAM_BYTES /dev/zero into the host, first to last byte"
 	row_json raw_channel_mbps MB/s "bare QEMU guest writing $STREAM_BYTES bytes to a virtio-serial port"
-	row_json idle_pss_mib MiB "PSS of QEMU + monitor, one idle container (sleep), guest -m $GUEST_MEM"
-	row_json density_pss_mib MiB "PSS of QEMU + monitor for each of $DENSITY idle containers running together"
+	row_json idle_pss_mib MiB "PSS of QEMU + monitor + virtiofsd if any, one idle container (sleep), guest -m $GUEST_MEM"
+	row_json density_pss_mib MiB "PSS of QEMU + monitor + virtiofsd if any for each of $DENSITY idle containers running together"
 	row_json parallel_start s "$PARALLEL x (kata create + kata start) launched at once, wall time"
 } | jq -s . >"$W/rows.json"
 
@@ -449,6 +468,7 @@ jq -n \
 	--argjson nproc "$(nproc)" --arg kernel "$(uname -r)" --arg commit "$COMMIT" --argjson dirty $DIRTY \
 	--arg qemu "$("$QEMU" --version | head -1)" \
 	--arg guest "$(cat "$B/guest/kernel-release" 2>/dev/null || echo unknown)" \
+	--arg shared_fs "$("$KATA" env 2>/dev/null | jq -r .shared_fs)" \
 	--arg accel "$(awk -F'\t' 'NR == 2 { print $1 }' /run/kata-cache/accel 2>/dev/null || echo unknown)" \
 	--arg load_start "$LOAD_START" --arg load_end "$LOAD_END" --argjson qemus "$QEMUS_START" \
 	--argjson reps "$REPS" --argjson density "$DENSITY" --argjson alive "$alive" --argjson started "$started" --argjson dleft "$DENSITY_LEFT" \
@@ -488,7 +508,7 @@ jq -n \
 		    mem_available_drop_mib: ((($avail_before - $avail_after) / 1024) | round)},
 	  rows: $rows[0],
 	  machine: {date: $date, cpu: $cpu, nproc: $nproc, kernel: $kernel, qemu: $qemu,
-		    accel: $accel, guest_kernel: $guest, git_commit: $commit, git_dirty: $dirty,
+		    accel: $accel, shared_fs: $shared_fs, guest_kernel: $guest, git_commit: $commit, git_dirty: $dirty,
 		    loadavg_start: $load_start, loadavg_end: $load_end,
 		    other_qemu_processes_at_start: $qemus},
 	  config: {reps: $reps, parallel: $parallel, guest_memory: $mem, tsc_early_khz: $tsc,
