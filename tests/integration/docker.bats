@@ -146,3 +146,30 @@ expect_no_containers_left() {
 		"/usr/bin/docker -H 'unix://$DK_TMP/docker.sock' run -it --rm --runtime kata --network none $IMG sh"
 	expect_no_containers_left
 }
+
+@test "docker: stdin is piped with -i" {
+	run bash -c "echo piped-in | /usr/bin/docker -H 'unix://$DK_TMP/docker.sock' run --rm -i --runtime kata --network none $IMG cat"
+	expect_status 0
+	expect_eq piped-in "$output"
+	expect_no_containers_left
+}
+
+@test "docker: kill with a trapped signal, SIGKILL reports 137, stop escalates to SIGKILL" {
+	run dk run -d --name c2 --runtime kata --network none "$IMG" sh -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 1; done'
+	expect_status 0
+	wait_for_output "ready" dk logs c2
+	dk kill -s USR1 c2
+	wait_for_output "got-usr1" dk logs c2
+	expect_eq running "$(dk inspect -f '{{.State.Status}}' c2)" "status after the trapped signal"
+	dk kill -s KILL c2
+	run dk wait c2
+	expect_eq 137 "$output" "exit code after SIGKILL"
+	dk rm c2 >/dev/null
+	run dk run -d --name c3 --runtime kata --network none "$IMG" sh -c 'echo ready; while :; do sleep 1; done'
+	wait_for_output "ready" dk logs c3
+	run dk stop -t 2 c3
+	expect_status 0
+	expect_eq 137 "$(dk inspect -f '{{.State.ExitCode}}' c3)" "exit code after stop's SIGKILL"
+	dk rm c3 >/dev/null
+	expect_no_containers_left
+}

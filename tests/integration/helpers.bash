@@ -111,3 +111,15 @@ interactive_shell_check() {
 	wait_pane "$s" "$srv" "$name-exit=$code" || { tmux -L "$srv" kill-server; return 1; }
 	tmux -L "$srv" kill-server
 }
+
+# wait_for_output TEXT CMD...: up to 30 s for CMD's output (e.g. a client's `logs`) to hold TEXT.
+wait_for_output() {
+	local text=$1 i out=""
+	shift
+	for i in $(seq 150); do
+		out=$("$@" 2>&1) && [[ $out == *"$text"* ]] && return 0
+		sleep 0.2
+	done
+	echo "$*: expected output containing [$text], got [$out]" >&2
+	return 1
+}

@@ -119,3 +119,22 @@ pm() {
 		"env CONTAINERS_CONF='$CONTAINERS_CONF' podman --root '$PODMAN_TMP/storage' --runroot '$PODMAN_TMP/run' --tmpdir '$PODMAN_TMP/tmp' run -it --rm --network none localhost/kata-busybox sh"
 	expect_no_vms "$KATA_ROOT_DIR"
 }
+
+@test "podman: exec (status propagated), kill with a trapped signal, stop escalates to SIGKILL" {
+	run pm run -d --name c3 --network none localhost/kata-busybox sh -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 1; done'
+	expect_status 0
+	wait_for_output "ready" pm logs c3
+	run pm exec c3 sh -c 'echo from-exec; uname -r; exit 7'
+	expect_status 7
+	expect_eq from-exec "${lines[0]}" "exec output"
+	expect_eq "$GUEST_RELEASE" "${lines[1]}" "exec runs in the guest"
+	pm kill -s USR1 c3
+	wait_for_output "got-usr1" pm logs c3
+	expect_eq running "$(pm inspect -f '{{.State.Status}}' c3)" "status after the trapped signal"
+	# The shell traps only USR1: as PID 1 it ignores SIGTERM, so stop must escalate.
+	run pm stop -t 2 c3
+	expect_status 0
+	expect_eq 137 "$(pm inspect -f '{{.State.ExitCode}}' c3)" "exit code after stop's SIGKILL"
+	pm rm c3
+	expect_no_vms "$KATA_ROOT_DIR"
+}
