@@ -86,6 +86,18 @@ static void on_done(void *data, int code, const char *message, ProtobufCMessage 
 	free(p);
 }
 
+static void reply_host_pids(struct monitor *m, int conn)
+{
+	pid_t pids[64];
+	size_t n = monitor_exec_host_pids(m, pids, sizeof(pids) / sizeof(*pids));
+	char json[64 * 12 + 16];
+	int len = snprintf(json, sizeof(json), "[%d", (int)getpid());
+	for (size_t i = 0; i < n; i++)
+		len += snprintf(json + len, sizeof(json) - (size_t)len, ",%d", (int)pids[i]);
+	len += snprintf(json + len, sizeof(json) - (size_t)len, "]");
+	reply_and_close(conn, 0, NULL, json, (size_t)len);
+}
+
 static void ignore_reply(void *data, int code, const char *message, ProtobufCMessage *reply)
 {
 	struct monitor *m = data;
@@ -171,6 +183,15 @@ static int dispatch(struct monitor *m, struct pending_reply *p, const struct con
 			return 1;
 		}
 		return monitor_signal_workload(m, req->signal, req->all != 0, on_done, p);
+	case CONTROL_PS:
+		/* json is for callers that look pids up on the host (containerd's Pids, docker
+		 * top): guest pids mean other processes there. The host stands in with this
+		 * monitor for the workload and with each exec's caller. */
+		if (payload && !strcmp(payload, "json")) {
+			reply_host_pids(m, conn);
+			return 1;
+		}
+		break;
 	case CONTROL_PAUSE:
 	case CONTROL_RESUME:
 		if (!m->started) {

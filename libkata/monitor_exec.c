@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent.pb-c.h"
@@ -354,6 +355,19 @@ void monitor_exec_begin(struct monitor *m, int conn, const struct control_reques
 	grpc__process__free_unpacked(proc, NULL);
 	if (rc < 0)
 		finish(s, -rc, CONTROL_REPLY_DONE, -1, "cannot reach the agent");
+}
+
+size_t monitor_exec_host_pids(struct monitor *m, pid_t *out, size_t max)
+{
+	size_t n = 0;
+	for (struct exec_session *s = m->execs; s && n < max; s = s->next) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		if (s->conn >= 0 && s->started && !s->finished &&
+		    getsockopt(s->conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0)
+			out[n++] = cred.pid;
+	}
+	return n;
 }
 
 static struct exec_session *find(struct monitor *m, uint32_t no)

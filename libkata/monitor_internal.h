@@ -82,6 +82,8 @@ void monitor_control_accept(struct monitor *m);
 int monitor_signal_workload(struct monitor *m, int sig, bool all, agent_reply_fn fn, void *data);
 
 /* monitor_exec.c: processes started by `kata exec`, one session per control connection. */
+/* The host pids standing in for running execs (each session's caller), at most max. */
+size_t monitor_exec_host_pids(struct monitor *m, pid_t *out, size_t max);
 void monitor_exec_begin(struct monitor *m, int conn, const struct control_request *req,
 			const char *payload, int fds[CONTROL_MAX_FDS]);
 void monitor_exec_on_event(struct monitor *m, uint64_t data);

@@ -133,6 +133,13 @@ expect_no_containers_left() {
 	run dk exec c1 sh -c 'echo from-exec; exit 7'
 	expect_status 7
 	expect_eq from-exec "$output" "exec output"
+	# docker top looks the runtime's pids up on the host: it must list the container's monitor
+	# (its pid for docker), not unrelated host processes that share guest pid numbers.
+	local mon
+	mon=$("$KATA_BIN" --root "$KATA_ROOT_DIR" state "$(dk inspect -f '{{.Id}}' c1)" | jq .pid)
+	run dk top c1 -o pid
+	expect_status 0
+	expect_eq "PID $mon" "$(echo $output)" "docker top"
 	run dk stop -t 20 c1
 	expect_status 0
 	expect_eq 0 "$(dk inspect -f '{{.State.ExitCode}}' c1)" "exit code after stop"
