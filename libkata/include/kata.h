@@ -182,8 +182,9 @@ KATA_PUBLIC int kata_container_log_path(const struct kata_context *ctx, const ch
 					enum kata_vm_log kind, char ret[4096],
 					struct kata_error *err);
 
-/* The container's processes as the guest lists them: format "json" (a JSON array of pids)
- * or "table" (ps-like text); *ret_out is malloc'ed and NUL-terminated. */
+/* The container's processes: "table", ps-like text of the guest's processes; "json", a JSON
+ * array of the host pids standing in for them (the monitor, then each running exec's caller);
+ * *ret_out is malloc'ed and NUL-terminated. */
 KATA_PUBLIC int kata_container_ps(const struct kata_context *ctx, const char *id,
 				  const char *format, char **ret_out, struct kata_error *err);
 
