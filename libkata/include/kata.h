@@ -210,7 +210,7 @@ KATA_PUBLIC int kata_container_events(const struct kata_context *ctx, const char
 				      struct kata_error *err);
 
 /* A new O_CLOEXEC fd (a pipe's read end) that gets one runc event JSON line per event as it
- * happens ({"type":"oom","id":...}), EOF once the container stopped; the caller closes it. */
+ * happens ({"type":"oom","id":...}), EOF once the workload has exited; the caller closes it. */
 KATA_PUBLIC int kata_container_events_fd(const struct kata_context *ctx, const char *id,
 					 int *ret_fd, struct kata_error *err);
 
