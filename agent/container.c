@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "oom.h"
 #include "log.h"
 #include "namespaces.h"
 #include "storage.h"
@@ -65,6 +66,7 @@ static void container_forget(struct container *c)
 		remove_op_free(r);
 	}
 	storages_unmount_owner(c->id);
+	oom_unwatch(c->id);
 	if (c->cgroup)
 		cgroup_destroy(c->cgroup);
 	free(c->cgroup);
@@ -144,6 +146,7 @@ void container_create(const struct rpc_call *call, Grpc__CreateContainerRequest 
 		container_forget(c);
 		return;
 	}
+	oom_watch(c->id, c->cgroup);
 	c->own_pidns = (flags & CLONE_NEWPID) != 0;
 	c->create_call = *call;
 	c->state = CTR_CREATING;
@@ -363,11 +366,13 @@ void containers_child_exited(pid_t pid, int wstatus)
 {
 	for (struct container *c = containers; c; c = c->next) {
 		if (c->init->pid == pid && !c->init->exited) {
+			oom_check(c->id);
 			process_exited(c->init, wstatus);
 			return;
 		}
 		for (struct process *p = c->execs; p; p = p->next)
 			if (p->pid == pid && !p->exited) {
+				oom_check(c->id);
 				process_exited(p, wstatus);
 				return;
 			}

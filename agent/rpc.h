@@ -56,6 +56,7 @@ void rpc_resume_container(const struct rpc_call *call, const uint8_t *data, size
 void rpc_list_processes(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_update_interface(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_update_routes(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_get_oom_event(const struct rpc_call *call, const uint8_t *data, size_t len);
 
 /* Method tables of the two services. */
 extern const struct rpc_method health_methods[];

@@ -115,5 +115,6 @@ const struct rpc_method agent_methods[] = {
     {"ListProcesses", rpc_list_processes},
     {"UpdateInterface", rpc_update_interface},
     {"UpdateRoutes", rpc_update_routes},
+    {"GetOOMEvent", rpc_get_oom_event},
     {NULL, NULL},
 };

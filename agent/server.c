@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "log.h"
+#include "oom.h"
 #include "rpc.h"
 #include "ttrpc.pb-c.h"
 
@@ -107,4 +108,5 @@ void server_handle_frame(const struct ttrpc_frame_header *h, uint8_t *payload)
 void server_handle_disconnect(void)
 {
 	containers_drop_stale_requests(channel_generation());
+	oom_drop_stale(channel_generation());
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* kata events [--stats] [--interval 5s] ID: the container's statistics as runc's events. */
+/* kata events [--stats] [--interval 5s] ID: the container's statistics and OOM events as runc's
+ * events. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* events --stats: the agent's StatsContainer as runc's event JSON
- * ({"type":"stats","id":...,"data":{"cpu":...,"memory":...,"pids":...,"blkio":...}}). */
+/* events: the agent's StatsContainer as runc's event JSON
+ * ({"type":"stats","id":...,"data":{"cpu":...,"memory":...,"pids":...,"blkio":...}}), and
+ * while streaming, the monitor's events ({"type":"oom","id":...}) as they happen. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -173,9 +176,65 @@ static bool stopped_soon(const struct kata_context *ctx, const char *id)
 	return false;
 }
 
+/* Lines read from the events fd, passed on whole. */
+struct event_lines {
+	char buf[4096];
+	size_t len;
+};
+
+static int pass_lines(struct event_lines *l, kata_event_fn fn, void *data, struct kata_error *err)
+{
+	char *start = l->buf, *nl;
+	while ((nl = memchr(start, '\n', l->len - (size_t)(start - l->buf)))) {
+		*nl = '\0';
+		if (fn(start, data) < 0)
+			return kata_fail(err, ECANCELED, "events: output failed");
+		start = nl + 1;
+	}
+	l->len -= (size_t)(start - l->buf);
+	memmove(l->buf, start, l->len);
+	if (l->len == sizeof(l->buf))
+		l->len = 0; /* not a line of ours */
+	return 0;
+}
+
+/* Waits interval_ms, passing on the events that arrive meanwhile; 1 when the stream ended. */
+static int wait_events(int efd, struct event_lines *l, int interval_ms, kata_event_fn fn,
+		       void *data, struct kata_error *err)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long deadline = now.tv_sec * 1000LL + now.tv_nsec / 1000000 + interval_ms;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long left = deadline - (now.tv_sec * 1000LL + now.tv_nsec / 1000000);
+		if (left <= 0)
+			return 0;
+		struct pollfd p = {.fd = efd, .events = POLLIN};
+		int n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kata_fail_errno(err, errno, "events: poll");
+		if (n == 0)
+			return 0;
+		ssize_t r = read(efd, l->buf + l->len, sizeof(l->buf) - l->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 1;
+		l->len += (size_t)r;
+		int rc = pass_lines(l, fn, data, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
 int kata_container_events(const struct kata_context *ctx, const char *id, int interval_ms,
 			  kata_event_fn fn, void *data, struct kata_error *err)
 {
+	cleanup_close int efd = -1;
+	struct event_lines lines = {.len = 0};
 	for (bool first = true;; first = false) {
 		char dir[PATH_MAX];
 		struct container_state st;
@@ -187,15 +246,18 @@ int kata_container_events(const struct kata_context *ctx, const char *id, int in
 		if (stopped)
 			return first ? kata_fail(err, EINVAL, "container %s is not running", id)
 				     : 0;
+		/* Streaming: events (OOM kills) as they happen, between the statistics. */
+		if (first && interval_ms > 0 &&
+		    (rc = kata_container_events_fd(ctx, id, &efd, err)) < 0)
+			return rc;
 		rc = one_event(dir, id, fn, data, err);
 		/* The end of the container ends the stream without an error. */
 		if (rc < 0 && !first && rc != -ECANCELED && stopped_soon(ctx, id))
 			return 0;
 		if (rc < 0 || interval_ms <= 0)
 			return rc;
-		struct timespec ts = {.tv_sec = interval_ms / 1000,
-				      .tv_nsec = (long)(interval_ms % 1000) * 1000000L};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+		rc = wait_events(efd, &lines, interval_ms, fn, data, err);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 }

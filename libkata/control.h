@@ -32,6 +32,7 @@ enum control_op {
 	CONTROL_PS = 8,	    /* payload: the format ("json" or "table"); reply: the listing */
 	CONTROL_UPDATE = 9, /* payload: packed grpc.LinuxResources */
 	CONTROL_STATS = 10, /* reply payload: packed grpc.StatsContainerResponse */
+	CONTROL_EVENTS = 11, /* fds: a pipe's write end, which gets one JSON line per event */
 };
 
 struct control_request {

@@ -286,6 +286,13 @@ void monitor_control_accept(struct monitor *m)
 			monitor_exec_begin(m, conn, &req, payload, fds);
 			continue;
 		}
+		if (req.op == CONTROL_EVENTS) {
+			for (int i = 1; i < CONTROL_MAX_FDS; i++)
+				if (fds[i] >= 0)
+					close(fds[i]);
+			monitor_events_subscribe(m, conn, fds[0]);
+			continue;
+		}
 		for (int i = 0; i < CONTROL_MAX_FDS; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);

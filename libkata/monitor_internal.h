@@ -23,7 +23,8 @@ enum monitor_tag {
 	TAG_STDIN,
 	TAG_EXEC_CONN,
 	TAG_EXEC_STDIN,
-	TAG_STATE_DIR
+	TAG_STATE_DIR,
+	TAG_EVENT_SUB
 };
 
 /* Exec sessions register with epoll as data.u64 = (session number << 32) | tag; the low half
@@ -61,6 +62,9 @@ struct monitor {
 
 	struct net_sandbox *net; /* network.c: taps and tc mirroring, or NULL */
 
+	int *event_fds; /* monitor_events.c: subscribers' pipes */
+	size_t n_event_fds;
+
 	struct exec_session *execs; /* monitor_exec.c */
 	uint32_t next_exec;
 };
@@ -92,6 +96,14 @@ void monitor_exec_on_event(struct monitor *m, uint64_t data);
 int monitor_exec_tick(struct monitor *m);
 /* The workload is gone: every session gets its final reply. */
 void monitor_exec_shutdown(struct monitor *m);
+
+/* monitor_events.c: keeps a GetOOMEvent call outstanding; each OOM kill goes to
+ * <dir>/events and to every subscriber (CONTROL_EVENTS, whose pipe fd the call takes). */
+int monitor_events_start(struct monitor *m);
+void monitor_events_subscribe(struct monitor *m, int conn, int fd);
+void monitor_events_on_hangup(struct monitor *m, uint64_t data);
+/* The workload is gone: subscribers see EOF. */
+void monitor_events_shutdown(struct monitor *m);
 
 /* monitor_statedir.c: an inotify fd watching dir (or a negative errno); whether dir was
  * removed or moved away: from fd's pending events, or with fd < 0 from stat. */

@@ -145,7 +145,8 @@ int monitor_loop(struct monitor *m)
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (m->epfd < 0 || watch(m, m->agent.fd, TAG_AGENT) < 0 ||
 	    watch(m, m->control_fd, TAG_CONTROL) < 0 || watch(m, m->sigfd, TAG_SIGNAL) < 0 ||
-	    start_waiting(m) < 0 || monitor_stdio_start_output(m) < 0) {
+	    start_waiting(m) < 0 || monitor_events_start(m) < 0 ||
+	    monitor_stdio_start_output(m) < 0) {
 		kata_logf(m->ctx, "error", "%s: monitor setup failed: %s", m->args->id,
 			  strerror(errno));
 		return 255;
@@ -196,6 +197,9 @@ int monitor_loop(struct monitor *m)
 			case TAG_EXEC_STDIN:
 				monitor_exec_on_event(m, evs[i].data.u64);
 				break;
+			case TAG_EVENT_SUB:
+				monitor_events_on_hangup(m, evs[i].data.u64);
+				break;
 			case TAG_STATE_DIR:
 				if (monitor_statedir_gone(m->statedir_fd, m->args->dir))
 					m->orphaned = true;
@@ -208,6 +212,7 @@ int monitor_loop(struct monitor *m)
 			m->orphaned = true;
 	}
 	monitor_exec_shutdown(m);
+	monitor_events_shutdown(m);
 	if (m->orphaned) {
 		kata_logf(m->ctx, "error",
 			  "%s: the state directory %s was removed; stopping the VM", m->args->id,

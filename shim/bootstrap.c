@@ -100,6 +100,7 @@ static _Noreturn void daemon_main(const struct shim_flags *f, int listen_fd, con
 	s.flags = *f;
 	s.listen_fd = listen_fd;
 	s.exit_fd = -1;
+	s.events_fd = -1;
 	if (shim_root(f, s.root, sizeof(s.root)) < 0) {
 		shim_log("state root for namespace %s is too long", f->namespace);
 		_exit(1);

@@ -189,6 +189,9 @@ int server_run(struct shim *s)
 			case WATCH_TTY:
 				tty_relay_on_event(s, w->ptr, evs[i].events);
 				break;
+			case WATCH_EVENTS:
+				oom_on_event(s);
+				break;
 			}
 		}
 	}

@@ -66,6 +66,9 @@ struct shim {
 	char bundle[PATH_MAX];
 	char socket_path[108];
 	int epfd, listen_fd, sigfd, exit_fd;
+	int events_fd; /* oom.c: kata_container_events_fd, or -1 */
+	char events_buf[1024];
+	size_t events_len;
 	bool task_created;
 	bool rootfs_mounted;
 	bool shutdown;
@@ -74,7 +77,7 @@ struct shim {
 };
 
 /* Epoll registrations carry a pointer to one of these. */
-enum watch_kind { WATCH_LISTEN, WATCH_CONN, WATCH_SIGNAL, WATCH_EXIT, WATCH_TTY };
+enum watch_kind { WATCH_LISTEN, WATCH_CONN, WATCH_SIGNAL, WATCH_EXIT, WATCH_TTY, WATCH_EVENTS };
 struct watch {
 	enum watch_kind kind;
 	void *ptr;
@@ -106,6 +109,13 @@ struct proc *task_find(struct shim *s, const char *exec_id);
 /* events.c: publishing task events to containerd. */
 int events_publish(const struct shim_flags *f, const char *topic, const char *type_name,
 		   const void *proto_msg);
+
+/* oom.c: the container's OOM kills published as /tasks/oom while the events fd is open. */
+int oom_watch_start(struct shim *s, struct kata_error *err);
+void oom_watch_stop(struct shim *s);
+void oom_on_event(struct shim *s);
+/* Publishes what is already there (an init killed by the OOM killer: before its TaskExit). */
+void oom_drain(struct shim *s);
 
 /* stdio.c: containerd's fifos. */
 int stdio_open(const char *in, const char *out, const char *err, int fds[3]);

@@ -137,6 +137,7 @@ void task_on_init_exit(struct shim *s)
 		shim_log("%s", err.msg);
 	if (p->tty)
 		tty_relay_free(s, p); /* drains what the terminal still holds */
+	oom_drain(s);
 	proc_exited(s, p, status);
 }
 
@@ -275,6 +276,8 @@ static void task_create(const struct call *c, const uint8_t *buf, size_t n)
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->exit_fd, &ev) < 0)
 			rc = kata_fail_errno(&err, errno, "epoll");
 	}
+	if (rc >= 0)
+		rc = oom_watch_start(s, &err);
 	if (rc < 0) {
 		kata_container_delete(&s->ctx, s->flags.id, true, NULL);
 		if (p->tty)
@@ -284,6 +287,7 @@ static void task_create(const struct call *c, const uint8_t *buf, size_t n)
 		if (s->exit_fd >= 0)
 			close(s->exit_fd);
 		s->exit_fd = -1;
+		oom_watch_stop(s);
 		goto out;
 	}
 	p->status = PROC_CREATED;
@@ -463,6 +467,7 @@ static void task_delete(const struct call *c, const uint8_t *buf, size_t n)
 		close(s->exit_fd);
 		s->exit_fd = -1;
 	}
+	oom_watch_stop(s);
 	Google__Protobuf__Timestamp ts;
 	task_timestamp(&p->exited_at, &ts);
 	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;

@@ -205,10 +205,15 @@ KATA_PUBLIC int kata_container_update(const struct kata_context *ctx, const char
 typedef int (*kata_event_fn)(const char *json, void *data);
 
 /* Reports the container's statistics as runc's "stats" events: once when interval_ms is 0,
- * else every interval_ms until the container stops. */
+ * else every interval_ms until the container stops, its "oom" events as they happen. */
 KATA_PUBLIC int kata_container_events(const struct kata_context *ctx, const char *id,
 				      int interval_ms, kata_event_fn fn, void *data,
 				      struct kata_error *err);
+
+/* A new O_CLOEXEC fd (a pipe's read end) that gets one runc event JSON line per event as it
+ * happens ({"type":"oom","id":...}), EOF once the workload has exited; the caller closes it. */
+KATA_PUBLIC int kata_container_events_fd(const struct kata_context *ctx, const char *id,
+					 int *ret_fd, struct kata_error *err);
 
 /* The states of every container under ctx's root (sorted by id); free with
  * kata_state_list_free. */

@@ -63,6 +63,28 @@ expect_no_reports() {
 	expect_no_reports
 }
 
+@test "leaks: OOM events (kata events, a subscriber that leaves, the monitor's GetOOMEvent) report nothing" {
+	set_config '.linux.resources = {"memory": {"limit": 16777216}}'
+	set_args sh -c 'trap "exit 0" TERM; sleep 600 & wait'
+	kata create --bundle "$BUNDLE" c1 </dev/null
+	kata start c1
+	kata events --interval 1h c1 >"$BATS_TEST_TMPDIR/events" &
+	local ev=$!
+	for _ in $(seq 300); do [ -s "$BATS_TEST_TMPDIR/events" ] && break; sleep 0.1; done
+	# A subscriber that goes away before any event.
+	timeout 3 "$KATA_BIN" --root "$ROOT" events --interval 1h c1 >/dev/null || true
+	run kata exec c1 tail /dev/zero
+	expect_status 137
+	wait_for_line "$BATS_TEST_TMPDIR/events" 30 '{"type":"oom","id":"c1"}'
+	kata kill c1 TERM
+	wait "$ev"
+	wait_status c1 20 stopped
+	kata delete c1
+	for _ in $(seq 50); do [ -z "$(pgrep -f -- "$ROOT( |/|$)")" ] && break; sleep 0.1; done
+	expect_root_empty
+	expect_no_reports
+}
+
 @test "leaks: the monitor's fault paths (VM killed, agent crash, state directory removed) report nothing" {
 	set_args sleep 600
 	kata run --detach --bundle "$BUNDLE" q1 </dev/null

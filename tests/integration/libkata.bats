@@ -22,7 +22,7 @@ setup_file() {
 	# The programs live outside the prefix, so "beside the program" cannot find the image.
 	mkdir -p "$LIBTMP/bin"
 	local prog
-	for prog in run_container show_config; do
+	for prog in run_container show_config watch_events; do
 		PKG_CONFIG_PATH=$LIBTMP/prefix/lib/pkgconfig \
 			sh -c 'cc -std=gnu11 -Wall -Wextra -Werror -o "$1" "$2" $(pkg-config --cflags --libs kata)' \
 			sh "$LIBTMP/bin/$prog" "$REPO/tests/example/$prog.c"
@@ -101,5 +101,26 @@ expect_nothing_left() {
 	wait "$pid" || rc=$?
 	expect_eq 137 "$rc" "exit status of run_container"
 	expect_eq "run_container: lib3 exited with status 137" "$(cat "$BATS_TEST_TMPDIR/err")" "stderr"
+	expect_nothing_left
+}
+
+@test "libkata: the events fd gets an OOM kill as a JSON line, then EOF when the container stops" {
+	set_config '.linux.resources = {"memory": {"limit": 16777216}}'
+	set_args sh -c 'trap "exit 0" TERM; sleep 600 & wait'
+	"$KATA_BIN" --root "$ROOT" create --bundle "$BUNDLE" lib4 </dev/null
+	"$KATA_BIN" --root "$ROOT" start lib4
+	client watch_events --root "$ROOT" lib4 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	wait_for_line "$BATS_TEST_TMPDIR/err" 30 subscribed
+	run "$KATA_BIN" --root "$ROOT" exec lib4 tail /dev/zero
+	expect_status 137
+	wait_for_line "$BATS_TEST_TMPDIR/out" 30 '{"type":"oom","id":"lib4"}'
+	"$KATA_BIN" --root "$ROOT" kill lib4 TERM
+	local rc=0
+	wait "$pid" || rc=$?
+	expect_eq 0 "$rc" "watch_events at EOF"
+	expect_eq '{"type":"oom","id":"lib4"}' "$(cat "$BATS_TEST_TMPDIR/out")" "events"
+	wait_status lib4 20 stopped
+	"$KATA_BIN" --root "$ROOT" delete lib4
 	expect_nothing_left
 }

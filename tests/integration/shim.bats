@@ -162,6 +162,20 @@ expect_task_gone() {
 	expect_task_gone s6
 }
 
+@test "shim: an OOM kill in the task's VM reaches containerd as /tasks/oom" {
+	ctr events >"$SHIM_TMP/oom.log" 2>&1 &
+	local ev=$!
+	sleep 0.5
+	# busybox tail keeps a line that never ends: it grows until the cgroup's OOM killer takes it.
+	run timeout 120 ctr run --rm --memory-limit 16777216 "${R[@]}" "$IMG" s20 tail /dev/zero
+	expect_status 137
+	sleep 1
+	kill "$ev"
+	grep ' s20\|"s20"' "$SHIM_TMP/oom.log" | grep -q /tasks/oom ||
+		{ echo "no /tasks/oom event for s20 in: [$(cat "$SHIM_TMP/oom.log")]" >&2; false; }
+	expect_task_gone s20
+}
+
 @test "shim: a terminal (ctr run -t): tty, size from ctr's terminal, exit status" {
 	local sock=$SHIM_TMP/tmux.sock out
 	tmux -S "$sock" new-session -d -x 100 -y 30 \
