@@ -19,6 +19,12 @@ teardown_file() {
 	containerd_stop "$SHIM_TMP"
 }
 
+# A failed test shows what containerd and the shims (their stderr is containerd's log) said.
+teardown() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] ||
+		{ echo "# containerd log, last 40 lines:"; tail -40 "$SHIM_TMP/containerd.log"; } >&3
+}
+
 R=(--runtime io.containerd.kata.v2)
 IMG=localhost/kata-busybox:latest
 
