@@ -20,6 +20,11 @@ int container_create(const struct kata_context *ctx, const char *id,
 int container_load(const struct kata_context *ctx, const char *id, char dir[PATH_MAX],
 		   struct container_state *ret, struct kata_error *err);
 
+/* Finds the state directory of a container whose monitor runs (created, running or paused):
+ * else ENOENT as container_load, or `not_live_errno` with "container ID is not running". */
+int container_find_live(const struct kata_context *ctx, const char *id, char dir[PATH_MAX],
+			int not_live_errno, struct kata_error *err);
+
 /* Runs the poststop hooks of hooks_json (NULL: none); a failure is a warning (runtime-spec). */
 void container_poststop(const struct kata_context *ctx, const char *id, const char *hooks_json,
 			const char *bundle, const char *annotations_json);

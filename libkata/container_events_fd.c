@@ -18,15 +18,9 @@ int kata_container_events_fd(const struct kata_context *ctx, const char *id, int
 			     struct kata_error *err)
 {
 	char dir[PATH_MAX];
-	struct container_state st;
-	int rc = container_load(ctx, id, dir, &st, err);
+	int rc = container_find_live(ctx, id, dir, EINVAL, err);
 	if (rc < 0)
 		return rc;
-	bool running = !strcmp(st.status, "created") || !strcmp(st.status, "running") ||
-		       !strcmp(st.status, "paused");
-	container_state_clear(&st);
-	if (!running)
-		return kata_fail(err, EINVAL, "container %s is not running", id);
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return kata_fail_errno(err, errno, "%s: pipe", id);

@@ -30,6 +30,19 @@ int container_load(const struct kata_context *ctx, const char *id, char dir[PATH
 	return state_read(dir, ret, err);
 }
 
+int container_find_live(const struct kata_context *ctx, const char *id, char dir[PATH_MAX],
+			int not_live_errno, struct kata_error *err)
+{
+	struct container_state st;
+	int rc = container_load(ctx, id, dir, &st, err);
+	if (rc < 0)
+		return rc;
+	bool live = !strcmp(st.status, "created") || !strcmp(st.status, "running") ||
+		    !strcmp(st.status, "paused");
+	container_state_clear(&st);
+	return live ? 0 : kata_fail(err, not_live_errno, "container %s is not running", id);
+}
+
 /* After the workload started, before start returns; a failure is a warning (runtime-spec). */
 static void run_poststart(const struct kata_context *ctx, const char *dir,
 			  const struct container_state *st)
@@ -77,15 +90,9 @@ int kata_container_kill(const struct kata_context *ctx, const char *id, int sig,
 	if (sig <= 0 || sig >= 65)
 		return kata_fail(err, EINVAL, "invalid signal %d", sig);
 	char dir[PATH_MAX];
-	struct container_state st;
-	int rc = container_load(ctx, id, dir, &st, err);
+	int rc = container_find_live(ctx, id, dir, ESRCH, err);
 	if (rc < 0)
 		return rc;
-	bool live = !strcmp(st.status, "created") || !strcmp(st.status, "running") ||
-		    !strcmp(st.status, "paused");
-	container_state_clear(&st);
-	if (!live)
-		return kata_fail(err, ESRCH, "container not running");
 	struct control_request req = {.op = CONTROL_KILL, .signal = sig, .all = all};
 	rc = control_call(dir, &req, 10000, err);
 	if (rc == -ECONNREFUSED || rc == -ENOENT || rc == -ESRCH)
