@@ -174,17 +174,20 @@ int server_run(struct shim *s)
 			case WATCH_LISTEN:
 				accept_conn(s);
 				break;
+			/* These may free what later events of this batch point at (an exited
+			 * or deleted process's terminal relay): poll afresh after them. The
+			 * watches are level-triggered, so nothing is lost. */
 			case WATCH_CONN:
 				read_conn(s, w->ptr);
-				/* A call may have freed what later events of this batch point
-				 * at (a deleted process's relay): poll afresh. */
 				i = n;
 				break;
 			case WATCH_SIGNAL:
 				reap_children(s);
+				i = n;
 				break;
 			case WATCH_EXIT:
 				task_on_init_exit(s);
+				i = n;
 				break;
 			case WATCH_TTY:
 				tty_relay_on_event(s, w->ptr, evs[i].events);
