@@ -182,16 +182,23 @@ expect_task_gone() {
 	expect_task_gone s20
 }
 
-@test "shim: a terminal (ctr run -t): tty, size from ctr's terminal, exit status" {
-	local sock=$SHIM_TMP/tmux.sock out
-	tmux -S "$sock" new-session -d -x 100 -y 30 \
-		"env CONTAINERD_ADDRESS=$CONTAINERD_ADDRESS CONTAINERD_NAMESPACE=$CONTAINERD_NAMESPACE ctr run -t --rm ${R[*]} $IMG s7 sh -c 'tty; stty size; exit 5'; echo rc=\$?; sleep 60"
+# run_in_terminal NAME ROWS COLS COMMAND: runs COMMAND (a ctr call that prints its exit as
+# rc=N) in a ROWSxCOLS tmux terminal with this test's containerd; the screen is left in $out.
+run_in_terminal() {
+	local sock=$SHIM_TMP/tmux-$1.sock
+	tmux -S "$sock" new-session -d -x "$3" -y "$2" \
+		"env CONTAINERD_ADDRESS=$CONTAINERD_ADDRESS CONTAINERD_NAMESPACE=$CONTAINERD_NAMESPACE $4; echo rc=\$?; sleep 60"
 	for _ in $(seq 300); do
 		out=$(tmux -S "$sock" capture-pane -p)
 		[[ "$out" == *rc=* ]] && break
 		sleep 0.2
 	done
 	tmux -S "$sock" kill-server || true
+}
+
+@test "shim: a terminal (ctr run -t): tty, size from ctr's terminal, exit status" {
+	local out
+	run_in_terminal s7 30 100 "ctr run -t --rm ${R[*]} $IMG s7 sh -c 'tty; stty size; exit 5'"
 	[[ "$out" == *"/dev/pts/"* ]] || { echo "expected a pty from tty, got: [$out]" >&2; false; }
 	[[ "$out" == *"30 100"* ]] || { echo "expected stty size 30 100, got: [$out]" >&2; false; }
 	[[ "$out" == *"rc=5"* ]] || { echo "expected rc=5, got: [$out]" >&2; false; }
@@ -209,15 +216,8 @@ expect_task_gone() {
 
 @test "shim: exec with a terminal, pause and resume, and a task whose shim died is cleaned up" {
 	timeout 120 ctr run -d "${R[@]}" "$IMG" s9 sleep 600
-	local sock=$SHIM_TMP/tmux9.sock out
-	tmux -S "$sock" new-session -d -x 90 -y 20 \
-		"env CONTAINERD_ADDRESS=$CONTAINERD_ADDRESS CONTAINERD_NAMESPACE=$CONTAINERD_NAMESPACE ctr task exec -t --exec-id t1 s9 sh -c 'tty; stty size; exit 4'; echo rc=\$?; sleep 60"
-	for _ in $(seq 300); do
-		out=$(tmux -S "$sock" capture-pane -p)
-		[[ "$out" == *rc=* ]] && break
-		sleep 0.2
-	done
-	tmux -S "$sock" kill-server || true
+	local out
+	run_in_terminal s9 20 90 "ctr task exec -t --exec-id t1 s9 sh -c 'tty; stty size; exit 4'"
 	[[ "$out" == *"/dev/pts/"* ]] || { echo "expected a pty, got: [$out]" >&2; false; }
 	[[ "$out" == *"20 90"* ]] || { echo "expected stty size 20 90, got: [$out]" >&2; false; }
 	[[ "$out" == *"rc=4"* ]] || { echo "expected rc=4, got: [$out]" >&2; false; }
