@@ -5,10 +5,10 @@
 
 /*
  * pivot_root(2) refuses to move away from the initial rootfs, so containers could not pivot.
- * When PID 1 runs from the initramfs, this copies it into a tmpfs, moves that over /, chroots
- * and re-executes /init there. Returns only on failure (or when there is nothing to do).
+ * PID 1, started from the initramfs, moves a fresh tmpfs over / and chroots into it; the
+ * initramfs stays mounted underneath, out of reach. Returns 0 or a negative errno.
  */
-int init_leave_initramfs(char **argv);
+int init_leave_initramfs(void);
 
 /* Mounts proc, sys, dev, dev/pts, dev/shm, run and the cgroup2 hierarchy. */
 int init_mount_pseudo_filesystems(void);

@@ -19,13 +19,13 @@
 
 #define AGENT_VERSION "0.1.0"
 
-int main(int argc, char **argv)
+int main(void)
 {
 	bool pid1 = getpid() == 1;
 	struct agent_config cfg;
 	int rc;
 
-	if (pid1 && (rc = init_leave_initramfs(argv)) < 0)
+	if (pid1 && (rc = init_leave_initramfs()) < 0)
 		init_fatal("cannot move off the initramfs: %s", strerror(-rc));
 
 	if (pid1 && init_mount_pseudo_filesystems() < 0)
