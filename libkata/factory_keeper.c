@@ -80,7 +80,7 @@ static int boot(const struct runtime_config *rc, const char *dir, struct vm **re
 	    .run_dir = ".",
 	    .shared_dir = "shared",
 	    .shared_fs = rc->shared_fs,
-	    .cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
+	    .cache_dir = runtime_cache_dir(),
 	    .debug = rc->hypervisor_debug,
 	    .agent_debug = rc->agent_debug,
 	};

@@ -18,12 +18,6 @@
 #include "runtime_config.h"
 #include "state.h"
 
-static const char *cache_dir(void)
-{
-	const char *d = getenv("KATA_CACHE_DIR");
-	return d && *d ? d : KATA_CACHE_DIR;
-}
-
 static const char *accel_name(enum vm_accel a)
 {
 	return a == VM_ACCEL_KVM ? "kvm" : "tcg";
@@ -147,7 +141,7 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 		enum vm_accel accel;
 		const char *why = NULL;
 		e = (struct kata_error){0};
-		if (vm_probe_accel(cfg.qemu, cache_dir(), &accel, &why, &e) == 0) {
+		if (vm_probe_accel(cfg.qemu, runtime_cache_dir(), &accel, &why, &e) == 0) {
 			char detail[512];
 			snprintf(detail, sizeof(detail), "%s (%s)", accel_name(accel),
 				 why ? why : "");
@@ -253,7 +247,7 @@ int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_e
 		return rc;
 	enum vm_accel accel;
 	const char *accel_why = NULL;
-	rc = vm_probe_accel(cfg.qemu, cache_dir(), &accel, &accel_why, err);
+	rc = vm_probe_accel(cfg.qemu, runtime_cache_dir(), &accel, &accel_why, err);
 	if (rc < 0)
 		return rc;
 	char accel_reason[512];
@@ -286,7 +280,7 @@ int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_e
 	kv(g, "accelerator_reason", accel_reason);
 	kv(g, "channel", channel_kind_name(ch.kind));
 	kv(g, "channel_reason", ch_why ? ch_why : "no usable vhost-vsock: virtio-serial");
-	kv(g, "cache_dir", cache_dir());
+	kv(g, "cache_dir", runtime_cache_dir());
 	yajl_gen_map_close(g);
 	const unsigned char *buf;
 	size_t len;

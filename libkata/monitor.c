@@ -193,7 +193,7 @@ static int boot(struct monitor *m, struct kata_error *err)
 	    .shared_fs = rc_cfg.shared_fs,
 	    .virtiofsd_path = rc_cfg.virtiofsd,
 	    .virtiofs_cache = rc_cfg.virtiofs_cache,
-	    .cache_dir = getenv("KATA_CACHE_DIR") ? getenv("KATA_CACHE_DIR") : KATA_CACHE_DIR,
+	    .cache_dir = runtime_cache_dir(),
 	    .debug = m->ctx->debug || rc_cfg.hypervisor_debug,
 	    .agent_debug = rc_cfg.agent_debug,
 	};

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "channel.h"
 #include "cleanup.h"
 #include "error.h"
+#include "hostcache.h"
 #include "oci.pb-c.h"
+#include "state.h"
 #include "virtiofsd.h"
 
 /* Where `make install` put the guest image; the Makefile passes $(PREFIX)/share/kata. */
@@ -112,6 +115,39 @@ static int guest_file(const char *env, const char *name, const struct config_fil
 	return find_guest_file(env, name, out, err);
 }
 
+const char *runtime_cache_dir(void)
+{
+	const char *d = getenv("KATA_CACHE_DIR");
+	return d && *d ? d : KATA_CACHE_DIR;
+}
+
+#define VIRTIOFSD_CACHE_NAME "virtiofsd"
+
+/* virtiofsd_usable, remembered for this boot: the probe forks and execs a process on every
+ * create otherwise. Another binary, or the same path rewritten, probes again. */
+static bool virtiofsd_usable_cached(const char *daemon, char *why, size_t size)
+{
+	struct stat st;
+	char key[PATH_MAX + 64], cached[PATH_MAX * 2 + 256];
+	if (stat(daemon, &st) < 0)
+		return virtiofsd_usable(daemon, why, size);
+	snprintf(key, sizeof(key), "%s\t%lld.%09ld\t%lld", daemon, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec, (long long)st.st_size);
+	size_t klen = strlen(key);
+	if (hostcache_read(runtime_cache_dir(), VIRTIOFSD_CACHE_NAME, cached, sizeof(cached)) ==
+		0 &&
+	    strncmp(cached, key, klen) == 0 && cached[klen] == '\t' &&
+	    (cached[klen + 1] == '0' || cached[klen + 1] == '1') && cached[klen + 2] == '\t') {
+		snprintf(why, size, "%s", cached + klen + 3);
+		return cached[klen + 1] == '1';
+	}
+	bool usable = virtiofsd_usable(daemon, why, size);
+	snprintf(cached, sizeof(cached), "%s\t%d\t%s", key, usable, why);
+	struct kata_error e = {0};
+	hostcache_write(runtime_cache_dir(), VIRTIOFSD_CACHE_NAME, cached, &e); /* best effort */
+	return usable;
+}
+
 /* The file's shared_fs when set; else virtio-fs when its daemon runs, 9p otherwise (as Kata,
  * virtio-fs is the default; 9p needs nothing beyond QEMU). A VM pool needs 9p: a pooled VM's
  * virtiofsd started before the container's rootfs was mounted and would not see it. */
@@ -132,7 +168,7 @@ static void choose_shared_fs(struct runtime_config *cfg, const struct config_fil
 		return;
 	}
 	char why[PATH_MAX + 128];
-	if (virtiofsd_usable(cfg->virtiofsd, why, sizeof(why))) {
+	if (virtiofsd_usable_cached(cfg->virtiofsd, why, sizeof(why))) {
 		cfg->shared_fs = VM_SHARED_FS_VIRTIO_FS;
 		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
 			 "default: virtiofsd %s", why);

@@ -41,6 +41,9 @@ struct runtime_config {
  */
 int runtime_config_load(struct runtime_config *cfg, struct kata_error *err);
 
+/* Where host facts are cached for this boot: $KATA_CACHE_DIR, else KATA_CACHE_DIR. */
+const char *runtime_cache_dir(void);
+
 /* The annotation prefix Kata uses for hypervisor settings. */
 #define KATA_HYPERVISOR_ANNOTATION "io.katacontainers.config.hypervisor."
 
