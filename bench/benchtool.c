@@ -2,7 +2,8 @@
 /*
  * Host-side helper for bench.sh.
  *   benchtool count [MAX]          read stdin until EOF (or MAX bytes)
- *   benchtool listen PATH [MAX]    listen on a unix socket, accept one client, read it
+ *   benchtool listen PATH [MAX]    listen on a unix socket, accept one client, read it, then
+ *                                  write one byte back (the guest waits for it)
  * Prints "BYTES FIRST_TO_LAST_SECONDS": the time between the first and the last byte read, so
  * neither the boot before the stream nor the teardown after it counts.
  */
@@ -57,7 +58,12 @@ int main(int argc, char **argv)
 			perror("benchtool: accept");
 			return 1;
 		}
-		return drain(c, argc > 3 ? strtoull(argv[3], NULL, 10) : 0);
+		drain(c, argc > 3 ? strtoull(argv[3], NULL, 10) : 0);
+		/* The guest powers off only after this byte: nothing it wrote is cut off in flight.
+		 */
+		if (write(c, "k", 1) != 1)
+			perror("benchtool: ack");
+		return 0;
 	}
 	fprintf(stderr, "usage: benchtool count [MAX] | benchtool listen PATH [MAX]\n");
 	return 2;

@@ -2,7 +2,8 @@
 /*
  * The raw-channel guest's /init: writes bench_bytes (from the kernel command line, which the
  * kernel hands to init as an environment variable) zero bytes to the virtio-serial port named
- * "bench.stream", then powers the VM off. No agent, no ttrpc: the channel's own ceiling.
+ * "bench.stream", waits for the host's acknowledgement, then powers the VM off. No agent, no ttrpc:
+ * the channel's own ceiling.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -59,7 +60,7 @@ int main(void)
 	int fd = -1;
 	for (int i = 0; i < 2000 && fd < 0; i++) {
 		if (find_port(path, sizeof(path)))
-			fd = open(path, O_WRONLY);
+			fd = open(path, O_RDWR);
 		if (fd < 0) {
 			struct timespec ts = {0, 5000000};
 			nanosleep(&ts, NULL);
@@ -72,8 +73,11 @@ int main(void)
 			break;
 		left -= (unsigned long long)n;
 	}
-	if (fd >= 0)
-		fsync(fd);
+	/* Writes return once the data is queued, not delivered: wait for the host's byte that says
+	 * it read everything, or power-off would drop what is still in flight. */
+	char ack;
+	if (fd >= 0 && left == 0)
+		(void)!read(fd, &ack, 1);
 	reboot(RB_POWER_OFF);
 	return 0;
 }
