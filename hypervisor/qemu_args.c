@@ -27,12 +27,9 @@
 #include "qemu_opts.h"
 #include "qemu_priv.h"
 
-#define MACHINE	  "microvm,x-option-roms=off"
-#define TCG_ACCEL "tcg,tb-size=16"
-/* x86-64-v2 plus RDRAND (the guest's crng is ready at once), not "max": with max, the guest's
- * glibc and kernel take AVX2 paths that TCG emulates slowly; container set-up in the guest took
- * ~1.9x as long and the kernel's boot ~1.2x (measured here, interleaved). */
-#define TCG_CPU		   "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16,+lahf-lm,+rdrand"
+#define MACHINE		   "microvm,x-option-roms=off"
+#define TCG_ACCEL	   "tcg,tb-size=16"
+#define TCG_CPU		   "max" /* the widest x86-64 feature set TCG emulates (RDRAND, AVX2) */
 #define BALLOON		   "virtio-balloon-device,free-page-reporting=on"
 #define DEFAULT_MEMORY_MIB 128
 /* Kata's value; the default of 128 descriptors limits requests in flight. */
