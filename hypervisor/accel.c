@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Choosing KVM or TCG. /dev/kvm existing is not enough (nested or PVM-backed KVM can refuse
- * what QEMU needs, e.g. "failed to set MSR 0x10a"), so KVM is used only after a probe VM
- * with the real machine type and -cpu host has run guest code. The probe costs one short
- * QEMU run; its verdict is cached per host boot.
+ * Choosing KVM or TCG. /dev/kvm existing is not enough: nested or PVM-backed KVM can refuse
+ * what QEMU needs ("failed to set MSR 0x10a"), or run a few instructions and then fail the
+ * real kernel ("KVM internal error ... emulation failure" at an xrstor or a cmpxchg16b, with
+ * QEMU left paused rather than exiting). So KVM is used only after two probe VMs with the
+ * real machine type and -cpu host have run: a tiny guest (fast, catches the first kind) and
+ * the configured guest kernel booted up to its root mount. The verdict is cached per host
+ * boot, keyed by the QEMU binary and the kernel.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +30,8 @@
 
 #define ACCEL_CACHE_NAME "accel"
 #define PROBE_TIMEOUT_MS 10000
+#define PROBE_POLL_MS	 20
+#define PROBE_OUTPUT_MAX (256 * 1024)
 
 /* ret_why points here: valid until the next probe in this thread. */
 static __thread char why_buf[512];
@@ -122,8 +130,132 @@ int accel_probe_vm(const char *qemu, enum vm_accel accel, char *reason, size_t s
 	return 0;
 }
 
+/* Up to PROBE_OUTPUT_MAX bytes of what QEMU and the guest console wrote, NUL-terminated. */
+static char *probe_output(int out_fd)
+{
+	off_t end = lseek(out_fd, 0, SEEK_END);
+	size_t len = end > PROBE_OUTPUT_MAX ? PROBE_OUTPUT_MAX : end > 0 ? (size_t)end : 0;
+	char *text = malloc(len + 1);
+	if (!text)
+		return NULL;
+	ssize_t n = len ? pread(out_fd, text, len, end - (off_t)len) : 0;
+	text[n > 0 ? n : 0] = '\0';
+	/* The console output is binary-safe text for strstr only up to a NUL. */
+	for (ssize_t i = 0; i < n; i++)
+		if (!text[i])
+			text[i] = ' ';
+	return text;
+}
+
+/* The KVM failure QEMU reported, as one short line, or NULL. */
+static const char *kvm_failure(const char *text, char *buf, size_t size)
+{
+	static const char *const markers[] = {"KVM internal error", "emulation failure",
+					      "failed to set MSR", "kvm run failed"};
+	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++) {
+		const char *at = strstr(text, markers[i]);
+		if (at) {
+			size_t n = strcspn(at, "\n");
+			snprintf(buf, size, "%.*s", (int)(n < 200 ? n : 200), at);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+int accel_probe_kernel(const char *qemu, const char *kernel, enum vm_accel accel,
+		       unsigned long tsc_khz, char *reason, size_t size, struct kata_error *err)
+{
+	bool kvm = accel == VM_ACCEL_KVM;
+	cleanup_close int out = memfd_create("kata-accel-probe-kernel", MFD_CLOEXEC);
+	if (out < 0)
+		return kata_fail_errno(err, errno, "accelerator probe: memfd_create");
+	/* No initrd and no root device: the kernel's last step is a panic, which panic=-1 and
+	 * -no-reboot turn into QEMU exiting. quiet keeps the output small; a panic still shows.
+	 * tsc_early_khz as for the real guests: without it a busy host can hang the boot. */
+	char append[128] = "console=ttyS0 panic=-1 quiet";
+	if (tsc_khz)
+		snprintf(append + strlen(append), sizeof(append) - strlen(append),
+			 " tsc_early_khz=%lu", tsc_khz);
+	char *const argv[] = {
+	    (char *)qemu,
+	    "-name",
+	    "kata-accel-probe-kernel",
+	    "-M",
+	    "microvm,x-option-roms=off",
+	    "-accel",
+	    kvm ? "kvm" : "tcg",
+	    "-cpu",
+	    kvm ? "host" : "max",
+	    "-m",
+	    "64",
+	    "-smp",
+	    "1",
+	    "-nodefaults",
+	    "-no-user-config",
+	    "-display",
+	    "none",
+	    "-no-reboot",
+	    "-serial",
+	    "stdio",
+	    "-kernel",
+	    (char *)kernel,
+	    "-append",
+	    append,
+	    NULL,
+	};
+	struct qemu_proc_spec spec = {.argv = argv, .stdout_fd = out};
+	pid_t pid;
+	int r = qemu_proc_spawn(&spec, &pid, err);
+	if (r < 0)
+		return kata_error_prefix(err, r, "accelerator probe");
+
+	int64_t deadline = mono_ms() + PROBE_TIMEOUT_MS;
+	int status = 0;
+	char line[256];
+	for (;;) {
+		int left = deadline_left(deadline);
+		r = qemu_proc_wait(pid, left < PROBE_POLL_MS ? left : PROBE_POLL_MS, &status);
+		if (r != -ETIMEDOUT)
+			break;
+		cleanup_free char *text = probe_output(out);
+		const char *failed = text ? kvm_failure(text, line, sizeof(line)) : NULL;
+		if (failed || deadline_left(deadline) == 0) {
+			kill(pid, SIGKILL);
+			qemu_proc_wait(pid, -1, NULL);
+			if (failed)
+				snprintf(reason, size, "the guest kernel failed: %s", failed);
+			else
+				snprintf(reason, size,
+					 "the guest kernel did not finish booting within %d ms",
+					 PROBE_TIMEOUT_MS);
+			return 0;
+		}
+	}
+	if (r < 0)
+		return kata_fail_errno(err, -r, "accelerator probe: waiting for QEMU");
+
+	cleanup_free char *text = probe_output(out);
+	if (!text)
+		return kata_fail(err, ENOMEM, "accelerator probe: out of memory");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(text, "Kernel panic") &&
+	    !kvm_failure(text, line, sizeof(line)))
+		return 1;
+	const char *failed = kvm_failure(text, line, sizeof(line));
+	if (failed) {
+		snprintf(reason, size, "the guest kernel failed: %s", failed);
+	} else {
+		char how[128];
+		qemu_proc_status_str(status, how, sizeof(how));
+		snprintf(reason, size, "the guest kernel did not boot to its root mount (qemu %s)",
+			 how);
+	}
+	return 0;
+}
+
 /* Decides without caching: KVM or TCG, and why. */
-static int probe_accel(const char *qemu, enum vm_accel *ret, struct kata_error *err)
+static int probe_accel(const char *qemu, const char *kernel, const char *cache_dir,
+		       enum vm_accel *ret, struct kata_error *err)
 {
 	cleanup_close int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
@@ -146,8 +278,19 @@ static int probe_accel(const char *qemu, enum vm_accel *ret, struct kata_error *
 	int r = accel_probe_vm(qemu, VM_ACCEL_KVM, reason, sizeof(reason), err);
 	if (r < 0)
 		return r;
+	/* Without a kernel (kata check on a broken configuration) only the tiny guest runs;
+	 * the key of the cached verdict then differs from a create's, which probes again. */
+	if (r == 1 && kernel && *kernel) {
+		unsigned long khz = 0;
+		if ((r = host_tsc_khz(cache_dir, &khz, err)) < 0)
+			return r;
+		r = accel_probe_kernel(qemu, kernel, VM_ACCEL_KVM, khz, reason, sizeof(reason),
+				       err);
+		if (r < 0)
+			return r;
+	}
 	if (r == 1) {
-		snprintf(why_buf, sizeof(why_buf), "kvm: a probe VM ran in %lld ms",
+		snprintf(why_buf, sizeof(why_buf), "kvm: probe VMs ran in %lld ms",
 			 (long long)(mono_ms() - start));
 		*ret = VM_ACCEL_KVM;
 	} else {
@@ -158,35 +301,65 @@ static int probe_accel(const char *qemu, enum vm_accel *ret, struct kata_error *
 	return 0;
 }
 
-int vm_probe_accel(const char *qemu_path, const char *cache_dir, enum vm_accel *ret,
-		   const char **ret_why, struct kata_error *err)
+/* The kernel as the cache knows it: path, mtime and size, so a rebuilt kernel probes again. */
+static void kernel_key(const char *kernel, char *buf, size_t size)
+{
+	struct stat st;
+	if (!kernel || !*kernel || stat(kernel, &st) < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%s:%lld.%09ld:%lld", kernel, (long long)st.st_mtim.tv_sec,
+			 st.st_mtim.tv_nsec, (long long)st.st_size);
+}
+
+/* The cached verdict for key ("qemu path <tab> kernel key"), if this boot has one. The file
+ * holds "kvm|tcg <tab> key <tab> why": another QEMU binary or kernel probes again. */
+static bool cached_accel(const char *cache_dir, const char *key, enum vm_accel *ret,
+			 const char **ret_why)
+{
+	char cached[sizeof(why_buf) + 2 * PATH_MAX + 160];
+	if (hostcache_read(cache_dir, ACCEL_CACHE_NAME, cached, sizeof(cached)) < 0)
+		return false;
+	char *tab = strchr(cached, '\t');
+	size_t klen = strlen(key);
+	if (!tab || strncmp(tab + 1, key, klen) != 0 || tab[1 + klen] != '\t')
+		return false;
+	*tab = '\0';
+	bool kvm = strcmp(cached, "kvm") == 0;
+	if (!kvm && strcmp(cached, "tcg") != 0)
+		return false;
+	snprintf(why_buf, sizeof(why_buf), "%s", tab + 2 + klen);
+	*ret = kvm ? VM_ACCEL_KVM : VM_ACCEL_TCG;
+	if (ret_why)
+		*ret_why = why_buf;
+	return true;
+}
+
+int vm_probe_accel(const char *qemu_path, const char *kernel, const char *cache_dir,
+		   enum vm_accel *ret, const char **ret_why, struct kata_error *err)
 {
 	const char *qemu = qemu_path ? qemu_path : QEMU_DEFAULT_PATH;
-	char cached[sizeof(why_buf) + 4096];
+	char key[2 * PATH_MAX + 128];
+	char kkey[PATH_MAX + 64];
+	kernel_key(kernel, kkey, sizeof(kkey));
+	snprintf(key, sizeof(key), "%s\t%s", qemu, kkey);
+	char cached[sizeof(why_buf) + sizeof(key) + 16];
 
-	/* "kvm|tcg <tab> qemu path <tab> why": a different QEMU binary probes again. */
-	if (hostcache_read(cache_dir, ACCEL_CACHE_NAME, cached, sizeof(cached)) == 0) {
-		char *path = strchr(cached, '\t');
-		char *why = path ? strchr(path + 1, '\t') : NULL;
-		if (why) {
-			*path++ = '\0';
-			*why++ = '\0';
-			bool kvm = strcmp(cached, "kvm") == 0;
-			if ((kvm || strcmp(cached, "tcg") == 0) && strcmp(path, qemu) == 0) {
-				snprintf(why_buf, sizeof(why_buf), "%s", why);
-				*ret = kvm ? VM_ACCEL_KVM : VM_ACCEL_TCG;
-				if (ret_why)
-					*ret_why = why_buf;
-				return 0;
-			}
-		}
-	}
+	if (cached_accel(cache_dir, key, ret, ret_why))
+		return 0;
+	/* Concurrent creates on a fresh host would each run a probe (10 s of a CPU each where
+	 * KVM fails slowly): one probes, the others wait for its verdict. */
+	cleanup_close int lock = cache_dir ? hostcache_lock(cache_dir, ACCEL_CACHE_NAME, err) : -1;
+	if (cache_dir && lock < 0)
+		return lock;
+	if (cached_accel(cache_dir, key, ret, ret_why))
+		return 0;
 
 	enum vm_accel accel;
-	int r = probe_accel(qemu, &accel, err);
+	int r = probe_accel(qemu, kernel, cache_dir, &accel, err);
 	if (r < 0)
 		return r;
-	snprintf(cached, sizeof(cached), "%s\t%s\t%s", accel == VM_ACCEL_KVM ? "kvm" : "tcg", qemu,
+	snprintf(cached, sizeof(cached), "%s\t%s\t%s", accel == VM_ACCEL_KVM ? "kvm" : "tcg", key,
 		 why_buf);
 	r = hostcache_write(cache_dir, ACCEL_CACHE_NAME, cached, err);
 	if (r < 0)

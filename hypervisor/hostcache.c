@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,4 +115,26 @@ int hostcache_write(const char *cache_dir, const char *name, const char *value,
 		return r;
 	}
 	return 0;
+}
+
+int hostcache_lock(const char *cache_dir, const char *name, struct kata_error *err)
+{
+	char path[4096];
+	int r = mkdir_parents(cache_dir, err);
+	if (r < 0)
+		return r;
+	if (snprintf(path, sizeof(path), "%s/%s.lock", cache_dir, name) >= (int)sizeof(path))
+		return kata_fail(err, ENAMETOOLONG, "cache lock %s/%s: path too long", cache_dir,
+				 name);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return kata_fail_errno(err, errno, "opening %s", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = kata_fail_errno(err, errno, "locking %s", path);
+			close(fd);
+			return r;
+		}
+	}
+	return fd;
 }

@@ -17,4 +17,8 @@ int hostcache_read(const char *cache_dir, const char *name, char *buf, size_t si
 int hostcache_write(const char *cache_dir, const char *name, const char *value,
 		    struct kata_error *err);
 
+/* Takes an exclusive lock on cache_dir/name.lock (created as needed), waiting for it: the
+ * locked fd, to close when done, or -errno. Serialises costly probes that fill one entry. */
+int hostcache_lock(const char *cache_dir, const char *name, struct kata_error *err);
+
 #endif

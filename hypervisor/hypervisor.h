@@ -119,11 +119,12 @@ int vm_exit_status(const struct vm *vm);
 enum vm_accel vm_accel_used(const struct vm *vm);
 
 /*
- * Probes the accelerator: KVM only when a probe VM really runs; cached in cache_dir.
- * *ret_why stays valid until the next call in the same thread.
+ * Probes the accelerator: KVM only when probe VMs (a tiny guest, then `kernel` booted to its
+ * root mount) really run; cached in cache_dir per QEMU binary and kernel. kernel may be NULL
+ * (only the tiny guest runs). *ret_why stays valid until the next call in the same thread.
  */
-int vm_probe_accel(const char *qemu_path, const char *cache_dir, enum vm_accel *ret,
-		   const char **ret_why, struct kata_error *err);
+int vm_probe_accel(const char *qemu_path, const char *kernel, const char *cache_dir,
+		   enum vm_accel *ret, const char **ret_why, struct kata_error *err);
 
 /* The host TSC rate in kHz (needed by microvm guests as tsc_early_khz); cached in cache_dir. */
 int host_tsc_khz(const char *cache_dir, unsigned long *ret_khz, struct kata_error *err);

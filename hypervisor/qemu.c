@@ -239,7 +239,7 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 
 	vm->accel = cfg->accel;
 	if (vm->accel == VM_ACCEL_AUTO) {
-		r = vm_probe_accel(cfg->qemu_path, cfg->cache_dir, &vm->accel, NULL, err);
+		r = vm_probe_accel(cfg->qemu_path, cfg->kernel, cfg->cache_dir, &vm->accel, NULL, err);
 		if (r < 0)
 			goto fail;
 	}

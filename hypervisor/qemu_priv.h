@@ -32,6 +32,11 @@ int accel_probe_write_elf(int fd);
 int accel_probe_vm(const char *qemu, enum vm_accel accel, char *reason, size_t size,
 		   struct kata_error *err);
 
+/* Boots `kernel` without initrd or root under accel: 1 if it reached its root mount (a panic
+ * QEMU exits on), 0 if not (why in reason: a KVM emulation failure, a timeout), or -errno. */
+int accel_probe_kernel(const char *qemu, const char *kernel, enum vm_accel accel,
+		       unsigned long tsc_khz, char *reason, size_t size, struct kata_error *err);
+
 /* The exit status QEMU reports when the probe guest ran: (value << 1) | 1. */
 #define ACCEL_PROBE_EXIT_STATUS ((0x2a << 1) | 1)
 

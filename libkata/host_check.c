@@ -141,7 +141,7 @@ int kata_host_check(struct kata_check_item **ret, size_t *ret_n, struct kata_err
 		enum vm_accel accel;
 		const char *why = NULL;
 		e = (struct kata_error){0};
-		if (vm_probe_accel(cfg.qemu, runtime_cache_dir(), &accel, &why, &e) == 0) {
+		if (vm_probe_accel(cfg.qemu, cfg.kernel, runtime_cache_dir(), &accel, &why, &e) == 0) {
 			char detail[512];
 			snprintf(detail, sizeof(detail), "%s (%s)", accel_name(accel),
 				 why ? why : "");
@@ -247,7 +247,7 @@ int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_e
 		return rc;
 	enum vm_accel accel;
 	const char *accel_why = NULL;
-	rc = vm_probe_accel(cfg.qemu, runtime_cache_dir(), &accel, &accel_why, err);
+	rc = vm_probe_accel(cfg.qemu, cfg.kernel, runtime_cache_dir(), &accel, &accel_why, err);
 	if (rc < 0)
 		return rc;
 	char accel_reason[512];

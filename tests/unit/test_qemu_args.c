@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "hostcache.h"
 #include "qemu_priv.h"
 #include "qemu_proc.h"
+#include "sockutil.h"
 #include "virtiofsd.h"
 
 static const char *arg_after(const struct strv *argv, const char *flag)
@@ -107,7 +109,8 @@ static void test_tcg_command_line(void **state)
 	assert_non_null(strstr(append, " panic=-1 "));
 	assert_null(strstr(append, "agent.log"));
 
-	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/kata/c1/console.log,append=on"));
+	assert_true(
+	    has_pair(&argv, "-chardev", "file,id=console,path=/run/kata/c1/console.log,append=on"));
 	assert_true(has_pair(&argv, "-serial", "chardev:console"));
 	assert_true(has_pair(&argv, "-chardev",
 			     "socket,id=qmp,path=/run/kata/c1/qmp.sock,server=on,wait=off"));
@@ -198,7 +201,8 @@ static void test_debug_params_and_escaping(void **state)
 	assert_string_equal(append + strlen(append) - strlen(tail), tail);
 	assert_true(has_pair(&argv, "-fsdev",
 			     "local,id=share,path=/srv/a,,b,security_model=none,multidevs=remap"));
-	assert_true(has_pair(&argv, "-chardev", "file,id=console,path=/run/x,,y/console.log,append=on"));
+	assert_true(
+	    has_pair(&argv, "-chardev", "file,id=console,path=/run/x,,y/console.log,append=on"));
 	strv_clear(&argv);
 
 	/* No TSC rate known (never on x86): the parameter is left out rather than wrong. */
@@ -385,6 +389,68 @@ static void test_probe_guest_runs_under_tcg(void **state)
 	assert_non_null(strstr(err.msg, "executing /nonexistent/qemu"));
 }
 
+/* A stand-in QEMU for the kernel probe: prints `out` on stderr, then exits or hangs. */
+static void write_probe_qemu(const char *path, const char *out, bool hang)
+{
+	FILE *f = fopen(path, "w");
+	fprintf(f, "#!/bin/sh\nprintf '%s' >&2\n%s\n", out, hang ? "exec sleep 60" : "exit 0");
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static void test_kernel_probe(void **state)
+{
+	char dir[] = "/tmp/kata-test-probe-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char qemu[128], reason[256];
+	struct kata_error err = {0};
+	snprintf(qemu, sizeof(qemu), "%s/qemu", dir);
+
+	/* A PVM-backed KVM: the kernel hits an emulation failure and QEMU stays paused. The
+	 * probe must notice the message and not wait for its timeout. */
+	write_probe_qemu(qemu, "KVM internal error. Suberror: 1\\nemulation failure\\nRAX=0\\n",
+			 true);
+	int64_t t0 = mono_ms();
+	assert_int_equal(
+	    accel_probe_kernel(qemu, "/vmlinux", VM_ACCEL_KVM, 0, reason, sizeof(reason), &err), 0);
+	int64_t took = mono_ms() - t0;
+	if (!strstr(reason, "KVM internal error. Suberror: 1") || took > 5000)
+		fail_msg("expected the KVM failure, quickly; got [%s] after %lld ms", reason,
+			 (long long)took);
+
+	/* The kernel reached its root mount and panicked: QEMU exited 0 (-no-reboot). */
+	write_probe_qemu(
+	    qemu, "[    0.3] Kernel panic - not syncing: VFS: Unable to mount root fs\\n", false);
+	assert_int_equal(
+	    accel_probe_kernel(qemu, "/vmlinux", VM_ACCEL_KVM, 0, reason, sizeof(reason), &err), 1);
+
+	/* QEMU exited without the kernel getting that far. */
+	write_probe_qemu(qemu, "qemu: could not load kernel\\n", false);
+	assert_int_equal(
+	    accel_probe_kernel(qemu, "/vmlinux", VM_ACCEL_KVM, 0, reason, sizeof(reason), &err), 0);
+	if (!strstr(reason, "did not boot to its root mount"))
+		fail_msg("expected 'did not boot to its root mount', got [%s]", reason);
+	unlink(qemu);
+	rmdir(dir);
+
+	/* The real kernel under TCG, when the build has one: proves the panic really ends QEMU. */
+	const char *kernel = "build/guest/vmlinux";
+	if (access(QEMU_DEFAULT_PATH, X_OK) < 0 || access(kernel, R_OK) < 0)
+		return;
+	unsigned long khz = 0;
+	char cache[] = "/tmp/kata-test-probe-cache-XXXXXX";
+	assert_non_null(mkdtemp(cache));
+	assert_int_equal(host_tsc_khz(cache, &khz, &err), 0);
+	int r = accel_probe_kernel(QEMU_DEFAULT_PATH, kernel, VM_ACCEL_TCG, khz, reason,
+				   sizeof(reason), &err);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/tsc_khz", cache);
+	unlink(path);
+	rmdir(cache);
+	if (r != 1)
+		fail_msg("the guest kernel under TCG: expected 1, got %d (%s)", r, reason);
+}
+
 /* A stand-in QEMU that fails the way a real one does on a host whose KVM refuses MSRs. */
 static void write_fake_qemu(const char *path)
 {
@@ -456,6 +522,7 @@ int main(void)
 	    cmocka_unit_test(test_hybrid_channel_rejected),
 	    cmocka_unit_test(test_hostcache_and_tsc),
 	    cmocka_unit_test(test_probe_guest_runs_under_tcg),
+	    cmocka_unit_test(test_kernel_probe),
 	    cmocka_unit_test(test_vm_start_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
