@@ -469,7 +469,7 @@ jq -n \
 	--arg qemu "$("$QEMU" --version | head -1)" \
 	--arg guest "$(cat "$B/guest/kernel-release" 2>/dev/null || echo unknown)" \
 	--arg shared_fs "$("$KATA" env 2>/dev/null | jq -r .shared_fs)" \
-	--arg accel "$(awk -F'\t' 'NR == 2 { print $1 }' /run/kata-cache/accel 2>/dev/null || echo unknown)" \
+	--arg accel "$("$KATA" env 2>/dev/null | jq -r .accelerator)" \
 	--arg load_start "$LOAD_START" --arg load_end "$LOAD_END" --argjson qemus "$QEMUS_START" \
 	--argjson reps "$REPS" --argjson density "$DENSITY" --argjson alive "$alive" --argjson started "$started" --argjson dleft "$DENSITY_LEFT" \
 	--argjson avail_before "$MEM_AVAIL_BEFORE" --argjson avail_after "$MEM_AVAIL_AFTER" \

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/kvm.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,6 @@
 #include "qemu_priv.h"
 #include "sockutil.h"
 
-#define ACCEL_CACHE_NAME "accel"
 #define PROBE_TIMEOUT_MS 10000
 #define PROBE_POLL_MS	 20
 #define PROBE_OUTPUT_MAX (256 * 1024)
@@ -312,13 +312,24 @@ static void kernel_key(const char *kernel, char *buf, size_t size)
 			 st.st_mtim.tv_nsec, (long long)st.st_size);
 }
 
+/* One cache file per QEMU binary and kernel, so that hosts using several (a wrapper script,
+ * a test's kernel) do not probe again at every switch: "accel-<FNV-1a hash of the key>". */
+static void cache_name(const char *key, char *buf, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	snprintf(buf, size, "accel-%016llx", (unsigned long long)h);
+}
+
 /* The cached verdict for key ("qemu path <tab> kernel key"), if this boot has one. The file
- * holds "kvm|tcg <tab> key <tab> why": another QEMU binary or kernel probes again. */
+ * holds "kvm|tcg <tab> key <tab> why"; the key is checked, not trusted to the hash. */
 static bool cached_accel(const char *cache_dir, const char *key, enum vm_accel *ret,
 			 const char **ret_why)
 {
-	char cached[sizeof(why_buf) + 2 * PATH_MAX + 160];
-	if (hostcache_read(cache_dir, ACCEL_CACHE_NAME, cached, sizeof(cached)) < 0)
+	char cached[sizeof(why_buf) + 2 * PATH_MAX + 160], name[32];
+	cache_name(key, name, sizeof(name));
+	if (hostcache_read(cache_dir, name, cached, sizeof(cached)) < 0)
 		return false;
 	char *tab = strchr(cached, '\t');
 	size_t klen = strlen(key);
@@ -349,7 +360,9 @@ int vm_probe_accel(const char *qemu_path, const char *kernel, const char *cache_
 		return 0;
 	/* Concurrent creates on a fresh host would each run a probe (10 s of a CPU each where
 	 * KVM fails slowly): one probes, the others wait for its verdict. */
-	cleanup_close int lock = cache_dir ? hostcache_lock(cache_dir, ACCEL_CACHE_NAME, err) : -1;
+	char name[32];
+	cache_name(key, name, sizeof(name));
+	cleanup_close int lock = cache_dir ? hostcache_lock(cache_dir, name, err) : -1;
 	if (cache_dir && lock < 0)
 		return lock;
 	if (cached_accel(cache_dir, key, ret, ret_why))
@@ -361,7 +374,7 @@ int vm_probe_accel(const char *qemu_path, const char *kernel, const char *cache_
 		return r;
 	snprintf(cached, sizeof(cached), "%s\t%s\t%s", accel == VM_ACCEL_KVM ? "kvm" : "tcg", key,
 		 why_buf);
-	r = hostcache_write(cache_dir, ACCEL_CACHE_NAME, cached, err);
+	r = hostcache_write(cache_dir, name, cached, err);
 	if (r < 0)
 		return r;
 	*ret = accel;

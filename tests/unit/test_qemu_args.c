@@ -451,6 +451,58 @@ static void test_kernel_probe(void **state)
 		fail_msg("the guest kernel under TCG: expected 1, got %d (%s)", r, reason);
 }
 
+/* A fake QEMU that counts its runs in `count` and fails the tiny probe like a PVM host. */
+static void write_counting_qemu(const char *path, const char *count)
+{
+	FILE *f = fopen(path, "w");
+	fprintf(f, "#!/bin/sh\necho run >>%s\necho 'error: failed to set MSR 0x10a' >&2\nexit 1\n",
+		count);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+	if (!f)
+		return 0;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Each QEMU binary keeps its own verdict: switching between two does not probe again. */
+static void test_accel_cache_per_qemu(void **state)
+{
+	char dir[] = "/tmp/kata-test-accel-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char qa[128], qb[128], ca[128], cb[128];
+	snprintf(qa, sizeof(qa), "%s/qemu-a", dir);
+	snprintf(qb, sizeof(qb), "%s/qemu-b", dir);
+	snprintf(ca, sizeof(ca), "%s/runs-a", dir);
+	snprintf(cb, sizeof(cb), "%s/runs-b", dir);
+	write_counting_qemu(qa, ca);
+	write_counting_qemu(qb, cb);
+	struct kata_error err = {0};
+	enum vm_accel accel;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(vm_probe_accel(qa, NULL, dir, &accel, NULL, &err), 0);
+		assert_int_equal(accel, VM_ACCEL_TCG);
+		assert_int_equal(vm_probe_accel(qb, NULL, dir, &accel, NULL, &err), 0);
+		assert_int_equal(accel, VM_ACCEL_TCG);
+	}
+	/* Without a usable /dev/kvm no QEMU runs at all; with one, each ran exactly once. */
+	int expect = access("/dev/kvm", R_OK | W_OK) == 0 ? 1 : 0;
+	if (count_lines(ca) != expect || count_lines(cb) != expect)
+		fail_msg("expected %d probe run per QEMU, got %d and %d", expect, count_lines(ca),
+			 count_lines(cb));
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A stand-in QEMU that fails the way a real one does on a host whose KVM refuses MSRs. */
 static void write_fake_qemu(const char *path)
 {
@@ -523,6 +575,7 @@ int main(void)
 	    cmocka_unit_test(test_hostcache_and_tsc),
 	    cmocka_unit_test(test_probe_guest_runs_under_tcg),
 	    cmocka_unit_test(test_kernel_probe),
+	    cmocka_unit_test(test_accel_cache_per_qemu),
 	    cmocka_unit_test(test_vm_start_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
