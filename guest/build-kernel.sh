@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the guest kernel (PVH-bootable vmlinux) from Debian's linux-source-6.1 and the
-# committed fragment. The result is cached by the hash of its inputs so rebuilds are free.
+# Builds the guest kernel (PVH-bootable vmlinux) from Debian's linux-source-6.1, the committed
+# fragment and the patches in guest/patches (applied in name order). The result is cached by
+# the hash of its inputs so rebuilds are free.
 set -euo pipefail
 
 out=${1:?usage: build-kernel.sh OUTDIR}
@@ -12,7 +13,9 @@ cache_root=${KATA_BUILD_CACHE:-/var/cache/kata-build}
 
 [ -r "$src_tar" ] || { echo "build-kernel: $src_tar missing (apt-get install linux-source-6.1)" >&2; exit 1; }
 
-key=$( { cat "$fragment" "$here/build-kernel.sh"; dpkg-query -W -f='${Version}' linux-source-6.1; } | sha256sum | cut -c1-16)
+patches=("$here"/patches/*.patch)
+[ -e "${patches[0]}" ] || patches=()
+key=$( { cat "$fragment" "$here/build-kernel.sh" ${patches[@]+"${patches[@]}"}; dpkg-query -W -f='${Version}' linux-source-6.1; } | sha256sum | cut -c1-16)
 cache=$cache_root/kernel-$key
 mkdir -p "$out"
 
@@ -29,6 +32,10 @@ echo "build-kernel: unpacking $src_tar"
 tar -C "$work" --strip-components=1 -xJf "$src_tar"
 
 cd "$work"
+for p in ${patches[@]+"${patches[@]}"}; do
+	echo "build-kernel: applying $(basename "$p")"
+	patch -s -p1 --forward <"$p"
+done
 KCONFIG_ALLCONFIG=$fragment make -s allnoconfig
 # Every option the fragment asks for must have survived dependency resolution.
 missing=0

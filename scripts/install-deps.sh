@@ -7,7 +7,7 @@ pkgs=(
 	libyajl-dev libseccomp-dev libcap-dev libmount-dev libselinux1-dev
 	libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats
 	qemu-system-x86 busybox-static cpio
-	linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils
+	linux-source-6.1 flex bison bc libelf-dev libssl-dev xz-utils patch
 	iproute2 procps util-linux psmisc jq tmux python3
 	podman conmon netavark crun containerd iptables docker.io
 )
