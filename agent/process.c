@@ -203,6 +203,8 @@ static void spawn_fds_close(struct spawn_fds *f)
 }
 #define cleanup_spawn_fds __attribute__((cleanup(spawn_fds_close)))
 
+#define STDIO_PIPE_SIZE (1 << 20)
+
 static int open_stdio(struct spawn_fds *f, const Grpc__Process *proc, struct child_config *cfg,
 		      struct kata_error *err)
 {
@@ -218,6 +220,11 @@ static int open_stdio(struct spawn_fds *f, const Grpc__Process *proc, struct chi
 	if (pipe2(f->in, O_CLOEXEC) < 0 || pipe2(f->out, O_CLOEXEC) < 0 ||
 	    pipe2(f->err, O_CLOEXEC) < 0)
 		return kata_fail_errno(err, errno, "create stdio pipes");
+	/* Room for 1 MiB of output (the kernel's pipe-max-size): a workload that writes fast
+	 * blocks less, and the agent wakes for larger reads. Pages are used only when filled;
+	 * best effort, the default 64 KiB works too. */
+	fcntl(f->out[1], F_SETPIPE_SZ, STDIO_PIPE_SIZE);
+	fcntl(f->err[1], F_SETPIPE_SZ, STDIO_PIPE_SIZE);
 	cfg->stdio[0] = f->in[0];
 	cfg->stdio[1] = f->out[1];
 	cfg->stdio[2] = f->err[1];

@@ -148,7 +148,7 @@ static int request_output(struct exec_session *s, bool is_stderr)
 	Grpc__ReadStreamRequest req = GRPC__READ_STREAM_REQUEST__INIT;
 	req.container_id = (char *)s->m->args->id;
 	req.exec_id = s->exec_id;
-	req.len = STDIO_CHUNK;
+	req.len = STDIO_READ_CHUNK;
 	return session_call(s, is_stderr ? "ReadStderr" : "ReadStdout", &req.base,
 			    &grpc__read_stream_response__descriptor,
 			    is_stderr ? on_stderr : on_stdout);

@@ -14,7 +14,10 @@
 #include "monitor.h"
 
 #define GUEST_SHARED_DIR "/run/kata-containers/shared/containers"
-#define STDIO_CHUNK	 (64 * 1024)
+#define STDIO_CHUNK	 (64 * 1024) /* stdin: one WriteStdin at most */
+/* One ReadStdout/ReadStderr asks for up to this much: a workload that streams fills its
+ * (1 MiB) pipe while a reply travels, and fewer, larger replies cost the guest less. */
+#define STDIO_READ_CHUNK (1024 * 1024)
 
 enum monitor_tag {
 	TAG_AGENT = 1,

@@ -128,7 +128,7 @@ static int request_output(struct monitor *m, bool is_stderr)
 	Grpc__ReadStreamRequest req = GRPC__READ_STREAM_REQUEST__INIT;
 	req.container_id = (char *)m->args->id;
 	req.exec_id = (char *)m->args->id;
-	req.len = STDIO_CHUNK;
+	req.len = STDIO_READ_CHUNK;
 	int rc = agent_call(&m->agent, AGENT_SERVICE, is_stderr ? "ReadStderr" : "ReadStdout",
 			    &req.base, &grpc__read_stream_response__descriptor, on_output, s);
 	if (rc < 0)
