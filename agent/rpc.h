@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -57,6 +58,16 @@ void rpc_list_processes(const struct rpc_call *call, const uint8_t *data, size_t
 void rpc_update_interface(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_update_routes(const struct rpc_call *call, const uint8_t *data, size_t len);
 void rpc_get_oom_event(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_set_guest_date_time(const struct rpc_call *call, const uint8_t *data, size_t len);
+void rpc_reseed_random_dev(const struct rpc_call *call, const uint8_t *data, size_t len);
+
+/*
+ * The guest-wide syscalls of rpc_guest.c behind pointers, so that the host-side unit test can
+ * swap them and never set the host's clock or feed its RNG. Both return 0 or -errno.
+ * rpc_guest_random_ioctl issues one ioctl on /dev/random.
+ */
+extern int (*rpc_guest_clock_settime)(clockid_t clock, const struct timespec *ts);
+extern int (*rpc_guest_random_ioctl)(unsigned long request, const void *arg);
 
 /* Method tables of the two services. */
 extern const struct rpc_method health_methods[];

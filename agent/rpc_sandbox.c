@@ -116,5 +116,7 @@ const struct rpc_method agent_methods[] = {
     {"UpdateInterface", rpc_update_interface},
     {"UpdateRoutes", rpc_update_routes},
     {"GetOOMEvent", rpc_get_oom_event},
+    {"SetGuestDateTime", rpc_set_guest_date_time},
+    {"ReseedRandomDev", rpc_reseed_random_dev},
     {NULL, NULL},
 };
