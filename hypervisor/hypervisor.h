@@ -52,6 +52,12 @@ struct vm_config {
 	bool agent_debug;	   /* agent.log=debug only */
 	const struct vm_nic *nics; /* n_nics <= VM_MAX_NICS; the caller keeps the fds */
 	size_t n_nics;
+	/* VM templating (template.c), 9p only: guest RAM in mem_file instead of a private memfd.
+	 * The template VM maps it shared (mem_file_shared) and is saved with vm_save_template; a
+	 * clone maps it private and loads incoming_state instead of booting. */
+	const char *mem_file;
+	bool mem_file_shared;
+	const char *incoming_state;
 };
 
 #define VM_SHARE_TAG	     "kataShared"
@@ -69,6 +75,10 @@ struct qmp;
  * ownership of cfg->channel.vhost_fd (QEMU gets a copy) and may release it afterwards.
  */
 int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error *err);
+
+/* Pauses a template VM (started with mem_file_shared) and saves its device state to
+ * state_path; its RAM is already in mem_file. The VM stays paused: stop it afterwards. */
+int vm_save_template(struct vm *vm, const char *state_path, struct kata_error *err);
 
 /* The QEMU process id. */
 pid_t vm_pid(const struct vm *vm);

@@ -239,7 +239,8 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 
 	vm->accel = cfg->accel;
 	if (vm->accel == VM_ACCEL_AUTO) {
-		r = vm_probe_accel(cfg->qemu_path, cfg->kernel, cfg->cache_dir, &vm->accel, NULL, err);
+		r = vm_probe_accel(cfg->qemu_path, cfg->kernel, cfg->cache_dir, &vm->accel, NULL,
+				   err);
 		if (r < 0)
 			goto fail;
 	}
@@ -260,6 +261,16 @@ int vm_start(const struct vm_config *cfg, struct vm **ret_vm, struct kata_error 
 		r = fail_if_virtiofsd_exited(vm, r, err);
 		goto fail;
 	}
+	if (cfg->incoming_state &&
+	    (r = qemu_template_restore(vm->qmp, cfg->incoming_state, err)) < 0) {
+		int status = 0;
+		if (qemu_proc_wait(vm->pid, 200, &status) == 0) {
+			vm->exited = true;
+			vm->wait_status = status;
+			r = fail_qemu_exited(err, vm->log_path, status, "restoring the template: ");
+		}
+		goto fail;
+	}
 	*ret_vm = vm;
 	return 0;
 
@@ -272,6 +283,13 @@ fail:
 	}
 	vm_free(vm);
 	return r;
+}
+
+int vm_save_template(struct vm *vm, const char *state_path, struct kata_error *err)
+{
+	if (!vm->qmp)
+		return kata_fail(err, EINVAL, "saving the template: no QMP connection");
+	return qemu_template_save(vm->qmp, state_path, err);
 }
 
 pid_t vm_pid(const struct vm *vm)

@@ -27,11 +27,12 @@
 #include "qemu_opts.h"
 #include "qemu_priv.h"
 
-#define MACHINE		   "microvm,x-option-roms=off"
-#define TCG_ACCEL	   "tcg,tb-size=16"
-#define TCG_CPU		   "max" /* the widest x86-64 feature set TCG emulates (RDRAND, AVX2) */
-#define BALLOON		   "virtio-balloon-device,free-page-reporting=on"
-#define DEFAULT_MEMORY_MIB 128
+#define MACHINE		     "microvm,x-option-roms=off"
+#define TCG_ACCEL	     "tcg,tb-size=16"
+#define TCG_CPU		     "max" /* the widest x86-64 feature set TCG emulates (RDRAND, AVX2) */
+#define BALLOON		     "virtio-balloon-device,free-page-reporting=on"
+#define BALLOON_NO_REPORTING "virtio-balloon-device"
+#define DEFAULT_MEMORY_MIB   128
 /* Kata's value; the default of 128 descriptors limits requests in flight. */
 #define VIRTIOFS_QUEUE_SIZE 1024
 
@@ -125,11 +126,31 @@ int qemu_build_argv(const struct vm_config *cfg, const struct qemu_launch *l, st
 	    add_escaped_opt(argv, "", cfg->name ? cfg->name : "kata", "") < 0)
 		goto nomem;
 	unsigned mib = cfg->memory_mib ? cfg->memory_mib : DEFAULT_MEMORY_MIB;
-	/* virtio-fs: vhost-user maps guest memory into virtiofsd, so it must be shared. */
-	if (strv_add(argv, "-object") < 0 ||
-	    strv_addf(argv, "memory-backend-memfd,id=mem,size=%uM,share=%s", mib,
-		      virtio_fs ? "on" : "off") < 0 ||
-	    strv_add(argv, "-device") < 0 || strv_add(argv, BALLOON) < 0)
+	if (cfg->mem_file) {
+		/* vhost-user-fs cannot migrate, and a clone's private RAM could not be shared
+		 * with virtiofsd anyway. */
+		if (virtio_fs)
+			return kata_fail(err, EINVAL,
+					 "building the QEMU command line: a VM template needs 9p, "
+					 "not virtio-fs");
+		cleanup_free char *path = qemu_opt_escape(cfg->mem_file);
+		if (!path || strv_add(argv, "-object") < 0 ||
+		    strv_addf(argv, "memory-backend-file,id=mem,size=%uM,share=%s,mem-path=%s", mib,
+			      cfg->mem_file_shared ? "on" : "off", path) < 0)
+			goto nomem;
+	} else if (strv_add(argv, "-object") < 0 ||
+		   /* virtio-fs: vhost-user maps guest memory into virtiofsd: it must be shared. */
+		   strv_addf(argv, "memory-backend-memfd,id=mem,size=%uM,share=%s", mib,
+			     virtio_fs ? "on" : "off") < 0) {
+		goto nomem;
+	}
+	/* No free page reporting on a template's RAM: QEMU 7.2 discards a reported page of a
+	 * file-backed RAM block by punching a hole in the file even when the mapping is private,
+	 * which would zero that page under every other clone of the template. */
+	if (strv_add(argv, "-device") < 0 ||
+	    strv_add(argv, cfg->mem_file ? BALLOON_NO_REPORTING : BALLOON) < 0)
+		goto nomem;
+	if (cfg->incoming_state && (strv_add(argv, "-incoming") < 0 || strv_add(argv, "defer") < 0))
 		goto nomem;
 	if (strv_add(argv, "-m") < 0 || strv_addf(argv, "%uM", mib) < 0 ||
 	    strv_add(argv, "-smp") < 0 || strv_addf(argv, "%u", cfg->vcpus ? cfg->vcpus : 1) < 0)

@@ -6,6 +6,8 @@
 #include "hypervisor.h"
 #include "strv.h"
 
+struct qmp;
+
 #define QEMU_DEFAULT_PATH "/usr/bin/qemu-system-x86_64"
 
 /* What vm_start decided before building the command line. */
@@ -36,6 +38,12 @@ int accel_probe_vm(const char *qemu, enum vm_accel accel, char *reason, size_t s
  * QEMU exits on), 0 if not (why in reason: a KVM emulation failure, a timeout), or -errno. */
 int accel_probe_kernel(const char *qemu, const char *kernel, enum vm_accel accel,
 		       unsigned long tsc_khz, char *reason, size_t size, struct kata_error *err);
+
+/* Pauses the VM and migrates its device state (not its RAM: x-ignore-shared) to state_path. */
+int qemu_template_save(struct qmp *q, const char *state_path, struct kata_error *err);
+
+/* Loads state_path into a QEMU started with -incoming defer, then resumes the VM. */
+int qemu_template_restore(struct qmp *q, const char *state_path, struct kata_error *err);
 
 /* The exit status QEMU reports when the probe guest ran: (value << 1) | 1. */
 #define ACCEL_PROBE_EXIT_STATUS ((0x2a << 1) | 1)

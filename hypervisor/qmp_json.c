@@ -76,3 +76,18 @@ char *qmp_json_serialize(yajl_val v)
 	yajl_gen_free(g);
 	return out;
 }
+
+char *qmp_json_quote(const char *s)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (!g)
+		return NULL;
+	char *out = NULL;
+	const unsigned char *buf;
+	size_t len;
+	if (gen_string(g, s) == yajl_gen_status_ok &&
+	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		out = strndup((const char *)buf, len);
+	yajl_gen_free(g);
+	return out;
+}

@@ -14,4 +14,7 @@ const char *qmp_json_string(yajl_val v, const char *key);
 /* v serialized as compact JSON (malloc'ed), or NULL on ENOMEM. */
 char *qmp_json_serialize(yajl_val v);
 
+/* s as a JSON string literal, quotes included (malloc'ed), or NULL on ENOMEM. */
+char *qmp_json_quote(const char *s);
+
 #endif

@@ -57,4 +57,8 @@ int agent_call_sync(struct agent_client *c, const char *service, const char *met
 		    const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
 		    ProtobufCMessage **ret_reply, int timeout_ms, struct kata_error *err);
 
+/* After a restore from the VM template (agent_restore.c): sets the guest's clock to the
+ * host's and reseeds its RNG with host randomness, so clones neither lag nor repeat. */
+int agent_after_restore(struct agent_client *c, struct kata_error *err);
+
 #endif

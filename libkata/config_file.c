@@ -357,11 +357,11 @@ int config_file_parse(const char *name, const char *text, struct config_file *re
 	yajl_tree_free(root);
 	if (rc < 0)
 		return rc;
-	/* Kata's templating clones a paused VM's memory; only the VM cache is implemented. */
-	if (cfg.factory_template)
-		return kata_fail(err, ENOTSUP,
-				 "%s: factory.enable_template: VM templating is not supported "
-				 "(factory.vm_cache_number keeps booted VMs ready instead)",
+	/* A template VM is migrated; vhost-user-fs cannot be. */
+	if (cfg.factory_template && cfg.set.shared_fs && cfg.shared_fs == VM_SHARED_FS_VIRTIO_FS)
+		return kata_fail(err, EINVAL,
+				 "%s: factory.enable_template needs hypervisor.qemu.shared_fs "
+				 "\"virtio-9p\": QEMU cannot save a VM with a virtio-fs device",
 				 name);
 	snprintf(cfg.path, sizeof(cfg.path), "%s", name);
 	*ret = cfg;

@@ -58,7 +58,7 @@ struct config_file {
 	bool hypervisor_debug, agent_debug, runtime_debug;
 	enum config_net_model net_model;
 	unsigned vm_cache_number; /* factory.vm_cache_number: booted VMs kept ready */
-	bool factory_template;	  /* factory.enable_template: refused when true */
+	bool factory_template;	  /* factory.enable_template: VMs cloned from a saved one */
 	bool use_vsock;		  /* hypervisor.qemu.use_vsock (Kata 1.x): the agent channel */
 	struct {
 		bool shared_fs, net_model, use_vsock;

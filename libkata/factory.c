@@ -53,7 +53,7 @@ char *factory_fingerprint(const struct runtime_config *cfg)
 	return out;
 }
 
-static int lock_factory(struct kata_error *err)
+int factory_lock(struct kata_error *err)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/vms", factory_dir());
@@ -193,7 +193,7 @@ int factory_fill(const struct runtime_config *cfg, unsigned target, unsigned *re
 	const char *why = factory_unsupported(cfg);
 	if (why)
 		return kata_fail(err, ENOTSUP, "the VM factory: %s", why);
-	cleanup_close int lock = lock_factory(err);
+	cleanup_close int lock = factory_lock(err);
 	if (lock < 0)
 		return lock;
 
@@ -287,11 +287,15 @@ int factory_destroy(unsigned *ret_stopped, struct kata_error *err)
 	*ret_stopped = 0;
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/vms", factory_dir());
-	if (access(path, F_OK) < 0)
+	struct factory_template t;
+	factory_template_paths(&t);
+	if (access(path, F_OK) < 0 && access(t.dir, F_OK) < 0)
 		return 0;
-	cleanup_close int lock = lock_factory(err);
+	cleanup_close int lock = factory_lock(err);
 	if (lock < 0)
 		return lock;
+	/* Clones already running keep their mappings of its files. */
+	factory_template_remove();
 	struct factory_entry *v = NULL;
 	size_t n = 0;
 	int rc = factory_list(&v, &n, err);

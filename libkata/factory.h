@@ -6,6 +6,8 @@
  *   lock               flock: one filler at a time
  *   vms/<name>/        one per VM (QEMU's cwd): keeper.pid, fingerprint, ready|claimed,
  *                      keeper.sock, qmp.sock, agent.sock, console.log, qemu.log, shared/
+ *   template/          the saved VM template (factory.enable_template): memory, state,
+ *                      fingerprint, and the template VM's console.log and qemu.log
  * Claiming is rename(ready -> claimed): exactly one claimer wins. See docs/factory.md.
  */
 #ifndef KATA_FACTORY_H
@@ -24,6 +26,9 @@
 
 /* The factory's directory: $KATA_FACTORY_DIR or /run/kata-factory. */
 const char *factory_dir(void);
+
+/* Takes the factory's lock (creating the directory): the locked fd, or -errno. */
+int factory_lock(struct kata_error *err);
 
 /* Why cfg cannot use a pooled VM (static text), or NULL when it can. */
 const char *factory_unsupported(const struct runtime_config *cfg);
@@ -81,6 +86,31 @@ int factory_adopt(struct factory_vm *v, const char *src, const char *id,
  * successful factory_adopt. */
 void factory_vm_release(struct factory_vm *v);
 #define cleanup_factory_vm __attribute__((cleanup(factory_vm_release)))
+
+/* The saved VM template's files (factory_template.c). */
+struct factory_template {
+	char dir[PATH_MAX];
+	char memory[PATH_MAX + 16]; /* guest RAM, mapped private by each clone */
+	char state[PATH_MAX + 16];  /* device state, loaded with -incoming */
+};
+
+/* Fills t with the template's paths under factory_dir(). */
+void factory_template_paths(struct factory_template *t);
+
+/* 1 when a saved template matches cfg (its VM settings, QEMU, kernel and initrd files), with
+ * its paths in *ret; 0 when none does; or -errno. */
+int factory_template_find(const struct runtime_config *cfg, struct factory_template *ret,
+			  struct kata_error *err);
+
+/* Saves a template for cfg unless a matching one exists (then 0); 1 when saved now. A
+ * template of another configuration is replaced. */
+int factory_template_save(const struct runtime_config *cfg, struct kata_error *err);
+
+/* Removes the template (running clones keep their mappings of its files). */
+void factory_template_remove(void);
+
+/* The bytes of RAM the template's memory file holds (it is sparse). */
+int factory_template_size(const struct factory_template *t, unsigned long long *ret_bytes);
 
 /* The keeper's body (factory_keeper.c): boots the VM in dir, reports on report_fd, waits. */
 _Noreturn void factory_keeper_main(const struct runtime_config *cfg, const char *dir,

@@ -15,12 +15,34 @@ int kata_factory_init(const struct kata_context *ctx, unsigned *ret_booted, stru
 	int rc = runtime_config_load(&cfg, err);
 	if (rc < 0)
 		return rc;
-	if (!cfg.vm_cache_number)
-		return kata_fail(
-		    err, EINVAL,
-		    "factory init: factory.vm_cache_number is 0 in %s: no pool to fill",
-		    *cfg.source ? cfg.source : "the built-in configuration");
-	return factory_fill(&cfg, cfg.vm_cache_number, ret_booted, err);
+	*ret_booted = 0;
+	if (!cfg.vm_cache_number && !cfg.enable_template)
+		return kata_fail(err, EINVAL,
+				 "factory init: %s sets neither factory.vm_cache_number nor "
+				 "factory.enable_template: no pool to fill and no template to save",
+				 *cfg.source ? cfg.source : "the built-in configuration");
+	if (cfg.enable_template && (rc = factory_template_save(&cfg, err)) < 0)
+		return rc;
+	return cfg.vm_cache_number ? factory_fill(&cfg, cfg.vm_cache_number, ret_booted, err) : 0;
+}
+
+int kata_factory_template_status(const struct kata_context *ctx, struct kata_factory_template *ret,
+				 struct kata_error *err)
+{
+	struct runtime_config cfg;
+	int rc = runtime_config_load(&cfg, err);
+	if (rc < 0)
+		return rc;
+	memset(ret, 0, sizeof(*ret));
+	ret->enabled = cfg.enable_template;
+	struct factory_template t;
+	if ((rc = factory_template_find(&cfg, &t, err)) < 0)
+		return rc;
+	ret->ready = rc == 1;
+	snprintf(ret->path, sizeof(ret->path), "%s", t.dir);
+	if (ret->ready)
+		factory_template_size(&t, &ret->memory_bytes);
+	return 0;
 }
 
 int kata_factory_status(const struct kata_context *ctx, struct kata_factory_vm **ret, size_t *ret_n,

@@ -237,6 +237,7 @@ static void gen_config(yajl_gen g, const struct runtime_config *cfg)
 	       ? "none: guests get loopback only"
 	       : "the spec's network namespace interfaces reach the guest via tap + tc mirred");
 	ki(g, "vm_cache_number", cfg->vm_cache_number);
+	kb(g, "enable_template", cfg->enable_template);
 }
 
 int kata_env_json(const struct kata_context *ctx, char **ret_json, struct kata_error *err)

@@ -118,6 +118,25 @@ static int create_container(struct monitor *m, struct kata_error *err)
 			       &google__protobuf__empty__descriptor, NULL, 60000, err);
 }
 
+/* 1 when this container's VM can be restored from the saved template (*ret filled), 0 when
+ * it boots (why is logged), or -errno. The limits are those of pooled VMs: the template has
+ * no network device and the default VM size. */
+static int template_usable(struct monitor *m, const struct runtime_config *cfg,
+			   struct factory_template *ret, struct kata_error *err)
+{
+	const char *why = monitor_network_pool_unusable(m, cfg->net_model);
+	if (!why)
+		why = factory_unsupported(cfg);
+	if (!why) {
+		int found = factory_template_find(cfg, ret, err);
+		if (found != 0)
+			return found;
+		why = "no template saved for this VM's settings (kata factory init saves one)";
+	}
+	kata_debug(m->ctx, "%s: not restoring the VM template (%s): booting", m->args->id, why);
+	return 0;
+}
+
 static int block_signals(struct monitor *m, struct kata_error *err)
 {
 	sigset_t set;
@@ -163,6 +182,11 @@ static int boot(struct monitor *m, struct kata_error *err)
 		factory_refill_async(&rc_cfg);
 	else if (rc_cfg.vm_cache_number)
 		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id, no_pool);
+	struct factory_template tpl;
+	int from_template = 0;
+	if (!claimed && rc_cfg.enable_template &&
+	    (from_template = template_usable(m, &rc_cfg, &tpl, err)) < 0)
+		return from_template;
 	if ((rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
 	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)
 		return rc;
@@ -210,8 +234,15 @@ static int boot(struct monitor *m, struct kata_error *err)
 		if ((rc = factory_adopt(&pooled, src, a->id, &cfg.channel, &m->vm, err)) < 0)
 			return rc;
 	} else {
-		if ((rc = channel_prepare(&cfg.channel, ".", rc_cfg.channel_force, &why, err)) < 0)
+		/* A clone has the template's devices: its agent listens on virtio-serial. */
+		int channel = from_template ? CHANNEL_VIRTIO_SERIAL : rc_cfg.channel_force;
+		if ((rc = channel_prepare(&cfg.channel, ".", channel, &why, err)) < 0)
 			return rc;
+		if (from_template) {
+			cfg.mem_file = tpl.memory;
+			cfg.incoming_state = tpl.state;
+			kata_debug(m->ctx, "%s: restoring the VM template %s", a->id, tpl.dir);
+		}
 		kata_debug(m->ctx, "%s: agent channel: %s (%s); shared fs %s; config %s", a->id,
 			   channel_kind_name(cfg.channel.kind), why ? why : "",
 			   config_shared_fs_name(cfg.shared_fs),
@@ -219,6 +250,11 @@ static int boot(struct monitor *m, struct kata_error *err)
 		rc = vm_start(&cfg, &m->vm, err);
 		/* QEMU holds its own copy of a vhost-vsock fd once started. */
 		channel_release(&cfg.channel);
+		if (rc < 0 && from_template)
+			return kata_error_prefix(err, rc,
+						 "restoring the VM template %s (kata factory "
+						 "destroy, then init, saves a new one)",
+						 tpl.dir);
 		if (rc < 0)
 			return rc;
 	}
@@ -230,6 +266,8 @@ static int boot(struct monitor *m, struct kata_error *err)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	agent_client_init(&m->agent, fd);
 	if ((rc = agent_handshake(m, rc_cfg.boot_timeout_ms, err)) < 0)
+		return rc;
+	if (from_template && (rc = agent_after_restore(&m->agent, err)) < 0)
 		return rc;
 	kata_debug(m->ctx, "%s: agent ready %lld ms after QEMU start", a->id,
 		   monitor_now_ms() - t0);

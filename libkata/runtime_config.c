@@ -167,6 +167,14 @@ static void choose_shared_fs(struct runtime_config *cfg, const struct config_fil
 			 file->path);
 		return;
 	}
+	if (file->factory_template) {
+		cfg->shared_fs = VM_SHARED_FS_9P;
+		snprintf(cfg->shared_fs_reason, sizeof(cfg->shared_fs_reason),
+			 "default with VM templating (factory.enable_template of %s): QEMU cannot "
+			 "save a VM with a virtio-fs device",
+			 file->path);
+		return;
+	}
 	char why[PATH_MAX + 128];
 	if (virtiofsd_usable_cached(cfg->virtiofsd, why, sizeof(why))) {
 		cfg->shared_fs = VM_SHARED_FS_VIRTIO_FS;
@@ -227,6 +235,7 @@ int runtime_config_load(struct runtime_config *cfg, struct kata_error *err)
 	cfg->runtime_debug = file.runtime_debug;
 	cfg->net_model = file.net_model;
 	cfg->vm_cache_number = file.vm_cache_number;
+	cfg->enable_template = file.factory_template;
 	if (file.set.use_vsock)
 		cfg->channel_force = file.use_vsock ? CHANNEL_VSOCK : CHANNEL_VIRTIO_SERIAL;
 	return 0;

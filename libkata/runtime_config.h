@@ -30,6 +30,7 @@ struct runtime_config {
 	int channel_force; /* hypervisor.qemu.use_vsock: CHANNEL_VSOCK / _VIRTIO_SERIAL; -1 = detect
 			    */
 	unsigned vm_cache_number; /* factory.vm_cache_number: 0 = no VM pool */
+	bool enable_template;	  /* factory.enable_template: VMs start from a saved one */
 };
 
 /*

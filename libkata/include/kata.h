@@ -254,8 +254,9 @@ KATA_PUBLIC const char *kata_build_features(void);
 
 /* ---- the VM factory (a pool of booted VMs; docs/factory.md) ------------------------------ */
 
-/* Boots VMs until factory.vm_cache_number of them wait ready; *ret_booted: how many now.
- * Fails when the configuration sets no pool, or the pool cannot work with it (virtio-fs). */
+/* With factory.enable_template, first saves the VM template unless a matching one exists;
+ * then boots VMs until factory.vm_cache_number of them wait ready (*ret_booted: how many
+ * now). Fails when the configuration sets neither, or they cannot work with it (virtio-fs). */
 KATA_PUBLIC int kata_factory_init(const struct kata_context *ctx, unsigned *ret_booted,
 				  struct kata_error *err);
 
@@ -270,8 +271,22 @@ struct kata_factory_vm {
 KATA_PUBLIC int kata_factory_status(const struct kata_context *ctx, struct kata_factory_vm **ret,
 				    size_t *ret_n, unsigned *ret_target, struct kata_error *err);
 
-/* Stops every pooled VM not taken by a container and removes the pool; *ret_stopped: how
- * many. VMs already claimed stay with their containers. */
+/* The VM template: whether the configuration enables it, whether one is saved for it, where,
+ * and how many bytes of guest RAM its memory file holds. */
+struct kata_factory_template {
+	bool enabled; /* factory.enable_template */
+	bool ready;   /* saved, and matching the configuration */
+	char path[4096];
+	unsigned long long memory_bytes;
+};
+
+/* Fills *ret; the template's absence is not an error. */
+KATA_PUBLIC int kata_factory_template_status(const struct kata_context *ctx,
+					     struct kata_factory_template *ret,
+					     struct kata_error *err);
+
+/* Stops every pooled VM not taken by a container, removes the pool and the template;
+ * *ret_stopped: how many VMs. VMs already claimed stay with their containers. */
 KATA_PUBLIC int kata_factory_destroy(const struct kata_context *ctx, unsigned *ret_stopped,
 				     struct kata_error *err);
 

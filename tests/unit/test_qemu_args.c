@@ -154,6 +154,53 @@ static void test_nics_command_line(void **state)
 	strv_clear(&argv);
 }
 
+/* VM templating: the template maps its RAM file shared, a clone private with -incoming;
+ * neither has free page reporting (QEMU 7.2 would punch the reported page out of the file). */
+static void test_template_command_lines(void **state)
+{
+	struct vm_config cfg = base_config();
+	cfg.mem_file = "/run/kata-factory/template/memory";
+	cfg.mem_file_shared = true;
+	struct qemu_launch l = base_launch(&cfg, VM_ACCEL_TCG);
+	struct strv argv = {0};
+	struct kata_error err = {0};
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+	assert_true(has_pair(&argv, "-object",
+			     "memory-backend-file,id=mem,size=512M,share=on,"
+			     "mem-path=/run/kata-factory/template/memory"));
+	assert_true(has_pair(&argv, "-device", "virtio-balloon-device"));
+	assert_false(has_arg(&argv, "-incoming"));
+	strv_clear(&argv);
+
+	cfg.mem_file_shared = false;
+	cfg.incoming_state = "/run/kata-factory/template/state";
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+	assert_true(has_pair(&argv, "-object",
+			     "memory-backend-file,id=mem,size=512M,share=off,"
+			     "mem-path=/run/kata-factory/template/memory"));
+	assert_true(has_pair(&argv, "-incoming", "defer"));
+	for (size_t i = 0; i < argv.n; i++)
+		if (strstr(argv.v[i], "free-page-reporting"))
+			fail_msg("expected no free page reporting on a clone, got [%s]", argv.v[i]);
+	strv_clear(&argv);
+
+	/* A comma in the path is doubled, as QEMU's option syntax wants. */
+	cfg.mem_file = "/tmp/a,b/memory";
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), 0);
+	assert_true(has_pair(&argv, "-object",
+			     "memory-backend-file,id=mem,size=512M,share=off,"
+			     "mem-path=/tmp/a,,b/memory"));
+	strv_clear(&argv);
+
+	/* virtio-fs cannot be migrated: refused with a message. */
+	cfg.shared_fs = VM_SHARED_FS_VIRTIO_FS;
+	l.virtiofs_socket = "/run/kata/c1/vfs.sock";
+	assert_int_equal(qemu_build_argv(&cfg, &l, &argv, &err), -EINVAL);
+	if (!strstr(err.msg, "a VM template needs 9p"))
+		fail_msg("expected 'a VM template needs 9p', got [%s]", err.msg);
+	strv_clear(&argv);
+}
+
 static void test_kvm_command_line(void **state)
 {
 	struct vm_config cfg = base_config();
@@ -567,6 +614,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcg_command_line),
 	    cmocka_unit_test(test_kvm_command_line),
+	    cmocka_unit_test(test_template_command_lines),
 	    cmocka_unit_test(test_nics_command_line),
 	    cmocka_unit_test(test_debug_params_and_escaping),
 	    cmocka_unit_test(test_virtio_fs_command_line),

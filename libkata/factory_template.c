@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VM template (factory.enable_template, Kata's VM templating): a VM booted once, up to
+ * its agent, then paused and saved as <factory dir>/template/{memory,state}. New VMs map
+ * `memory` private and load `state` instead of booting (hypervisor/template.c): they start
+ * in a fraction of a boot and share the template's pages until they write them.
+ */
+#include "factory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent_client.h"
+#include "cleanup.h"
+#include "error.h"
+#include "factory_report.h"
+#include "fsutil.h"
+#include "health.pb-c.h"
+
+#define TEMPLATE_DIR "template"
+
+void factory_template_paths(struct factory_template *t)
+{
+	snprintf(t->dir, sizeof(t->dir), "%s/" TEMPLATE_DIR, factory_dir());
+	snprintf(t->memory, sizeof(t->memory), "%s/memory", t->dir);
+	snprintf(t->state, sizeof(t->state), "%s/state", t->dir);
+}
+
+/* The pool's fingerprint plus the identity of the files the saved state depends on: a
+ * rebuilt kernel, initrd (the agent) or QEMU makes the template stale. */
+static char *template_fingerprint(const struct runtime_config *cfg)
+{
+	cleanup_free char *base = factory_fingerprint(cfg);
+	if (!base)
+		return NULL;
+	const char *files[] = {cfg->qemu, cfg->kernel, cfg->initrd};
+	char ids[3][96];
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		if (stat(files[i], &st) < 0)
+			snprintf(ids[i], sizeof(ids[i]), "-");
+		else
+			snprintf(ids[i], sizeof(ids[i]), "%lld.%09ld:%lld",
+				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+				 (long long)st.st_size);
+	}
+	char *out = NULL;
+	if (asprintf(&out, "%sfiles=%s %s %s\n", base, ids[0], ids[1], ids[2]) < 0)
+		return NULL;
+	return out;
+}
+
+static bool file_equals(const char *path, const char *want)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[8192];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return strcmp(buf, want) == 0;
+}
+
+int factory_template_find(const struct runtime_config *cfg, struct factory_template *ret,
+			  struct kata_error *err)
+{
+	factory_template_paths(ret);
+	cleanup_free char *want = template_fingerprint(cfg);
+	if (!want)
+		return kata_fail(err, ENOMEM, "out of memory");
+	char fp[PATH_MAX + 16];
+	snprintf(fp, sizeof(fp), "%s/fingerprint", ret->dir);
+	if (!file_equals(fp, want) || access(ret->memory, R_OK) < 0 || access(ret->state, R_OK) < 0)
+		return 0;
+	return 1;
+}
+
+/* In a child whose cwd is the new template's directory: boots the template VM, checks the
+ * agent, saves the VM, stops it. QEMU is this child's child and dies with it. */
+static int build_here(const struct runtime_config *rc, struct kata_error *err)
+{
+	if (mkdir("shared", 0700) < 0)
+		return kata_fail_errno(err, errno, "mkdir shared");
+	struct vm_config cfg = {
+	    .qemu_path = rc->qemu,
+	    .name = "kata-template",
+	    .kernel = rc->kernel,
+	    .initrd = rc->initrd,
+	    .kernel_params = rc->kernel_params,
+	    .vcpus = rc->vcpus,
+	    .memory_mib = rc->memory_mib,
+	    .run_dir = ".",
+	    .shared_dir = "shared",
+	    .shared_fs = rc->shared_fs,
+	    .cache_dir = runtime_cache_dir(),
+	    .debug = rc->hypervisor_debug,
+	    .agent_debug = rc->agent_debug,
+	    .mem_file = "memory",
+	    .mem_file_shared = true,
+	};
+	mkdir_p(cfg.cache_dir, 0700);
+	const char *why = NULL;
+	/* virtio-serial: its port survives the save, and every clone connects anew. */
+	int r = channel_prepare(&cfg.channel, ".", CHANNEL_VIRTIO_SERIAL, &why, err);
+	if (r < 0)
+		return r;
+	struct vm *vm = NULL;
+	if ((r = vm_start(&cfg, &vm, err)) < 0)
+		return r;
+	int fd = vm_connect_agent(vm, 10000, err);
+	if (fd < 0) {
+		vm_free(vm);
+		return fd;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	struct agent_client agent;
+	agent_client_init(&agent, fd);
+	Grpc__CheckRequest check = GRPC__CHECK_REQUEST__INIT;
+	r = agent_call_sync(&agent, HEALTH_SERVICE, "Check", &check.base,
+			    &grpc__health_check_response__descriptor, NULL, rc->boot_timeout_ms,
+			    err);
+	/* The agent sees the host leave and waits for the next one: each clone's monitor. */
+	agent_client_close(&agent);
+	if (r < 0)
+		kata_error_prefix(err, r, "the template's agent did not come up");
+	else
+		r = vm_save_template(vm, "state", err);
+	vm_stop(vm, 1000);
+	vm_free(vm);
+	return r;
+}
+
+static void report(int fd, int status, const char *msg)
+{
+	struct factory_report rep = {.status = status};
+	snprintf(rep.msg, sizeof(rep.msg), "%s", msg ? msg : "");
+	ssize_t ignored = write(fd, &rep, sizeof(rep));
+	(void)ignored;
+}
+
+/* Builds a template in dir (which exists) by a child process; its error comes back here. */
+static int build(const struct runtime_config *cfg, const char *dir, const char *fingerprint,
+		 struct kata_error *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return kata_fail_errno(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return kata_fail_errno(err, e, "fork");
+	}
+	if (child == 0) {
+		close(p[0]);
+		struct kata_error e = {0};
+		int r = chdir(dir) < 0 ? kata_fail_errno(&e, errno, "chdir %s", dir)
+				       : build_here(cfg, &e);
+		if (r >= 0 &&
+		    (r = write_file_atomic("fingerprint", fingerprint, strlen(fingerprint))) < 0)
+			kata_fail_errno(&e, -r, "writing %s/fingerprint", dir);
+		report(p[1], r < 0 ? (e.status ? e.status : EIO) : 0, e.msg);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(p[1]);
+	struct factory_report rep = {0};
+	ssize_t got = read(p[0], &rep, sizeof(rep));
+	close(p[0]);
+	int status;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(rep))
+		return kata_fail(err, EIO, "saving the VM template: the builder exited");
+	if (rep.status) {
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		return kata_fail(err, rep.status, "saving the VM template: %s", rep.msg);
+	}
+	return 0;
+}
+
+int factory_template_save(const struct runtime_config *cfg, struct kata_error *err)
+{
+	const char *why = factory_unsupported(cfg);
+	if (why)
+		return kata_fail(err, ENOTSUP, "the VM template: %s", why);
+	cleanup_close int lock = factory_lock(err);
+	if (lock < 0)
+		return lock;
+	struct factory_template t;
+	int r = factory_template_find(cfg, &t, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	cleanup_free char *fp = template_fingerprint(cfg);
+	if (!fp)
+		return kata_fail(err, ENOMEM, "out of memory");
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s/template.new-XXXXXX", factory_dir());
+	if (!mkdtemp(tmp))
+		return kata_fail_errno(err, errno, "creating %s", tmp);
+	if ((r = build(cfg, tmp, fp, err)) < 0) {
+		rm_rf(tmp);
+		return r;
+	}
+	/* Clones of an old template keep its files through their mappings. */
+	rm_rf(t.dir);
+	if (rename(tmp, t.dir) < 0) {
+		r = kata_fail_errno(err, errno, "renaming %s to %s", tmp, t.dir);
+		rm_rf(tmp);
+		return r;
+	}
+	return 1;
+}
+
+void factory_template_remove(void)
+{
+	struct factory_template t;
+	factory_template_paths(&t);
+	rm_rf(t.dir);
+}
+
+int factory_template_size(const struct factory_template *t, unsigned long long *ret_bytes)
+{
+	struct stat st;
+	if (stat(t->memory, &st) < 0)
+		return -errno;
+	/* The file is sparse: what the template touched is what it costs. */
+	*ret_bytes = (unsigned long long)st.st_blocks * 512;
+	return 0;
+}
