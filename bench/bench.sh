@@ -66,6 +66,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	[ -d "$W/pool" ] && KATA_CONF_FILE=$W/pool.json KATA_FACTORY_DIR=$W/pool "$KATA" factory destroy >/dev/null 2>&1
+	[ -d "$W/tplfactory" ] && KATA_CONF_FILE=$W/template.json KATA_FACTORY_DIR=$W/tplfactory "$KATA" factory destroy >/dev/null 2>&1
 	for root in "$W"/roots/*; do
 		[ -d "$root" ] || continue
 		for d in "$root"/*/; do
@@ -125,6 +126,10 @@ mkbundle() { # mkbundle DIR ARGS_JSON
 mkbundle "$W/true" '["true"]'
 mkbundle "$W/sleep" '["sleep","3600"]'
 mkbundle "$W/stream" "[\"head\",\"-c\",\"$STREAM_BYTES\",\"/dev/zero\"]"
+# The same stream from a writer with large blocks, and head's own speed inside the guest
+# (the ceiling of the stdout row: busybox head copies a byte at a time).
+mkbundle "$W/stream_dd" "[\"dd\",\"if=/dev/zero\",\"bs=1048576\",\"count=$((STREAM_BYTES >> 20))\"]"
+mkbundle "$W/head_null" "[\"sh\",\"-c\",\"a=\$(cut -d' ' -f1 /proc/uptime); head -c $STREAM_BYTES /dev/zero >/dev/null; b=\$(cut -d' ' -f1 /proc/uptime); echo \$a \$b\"]"
 jq -e '[.linux.namespaces[].type] | index("network")' "$W/true/config.json" >/dev/null ||
 	die "the bundle has no network namespace (runc/crun would share the host's)"
 
@@ -232,12 +237,21 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 QEMUS_START=$(other_qemus)
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
+# --- VM templating (factory.enable_template): saved once, untimed, in a factory of its own ------
+printf '{"factory": {"enable_template": true}}\n' >"$W/template.json"
+tpl_kata() { KATA_CONF_FILE=$W/template.json KATA_FACTORY_DIR=$W/tplfactory "$KATA" "$@"; }
+TEMPLATE_OK=true
+log "template: saving the VM template (kata factory init)"
+tpl_kata factory init >/dev/null 2>"$W/tpl.err" ||
+	{ TEMPLATE_OK=false; log "template: factory init failed: $(cat "$W/tpl.err")"; }
+
 # --- 1. latency rows, interleaved -------------------------------------------------------------
 # The runtime names QEMU's files relative to the container's state directory (its cwd), so
 # each floor row runs in a directory of its own.
 floor() { (cd "$W/floor" && exec "${FLOOR_ARGV[@]}"); }
 floor_devices() { rm -f "$W/fdev"/*.sock; (cd "$W/fdev" && exec "${DEV_ARGV[@]}"); }
 kata_run() { "$KATA" --root "$W/roots/run$1" run --bundle "$W/true" "r$1"; }
+kata_run_tpl() { tpl_kata --root "$W/roots/tpl$1" run --bundle "$W/true" "t$1"; }
 runc_run() { runc --root "$W/runc" run --bundle "$W/true" "runc$1"; }
 crun_run() { "${CRUN_WRAP[@]}" crun --root "$W/crun" run --bundle "$W/true" "crun$1"; }
 create_start() { # create, start and (untimed) delete, each phase its own row
@@ -250,7 +264,7 @@ create_start() { # create, start and (untimed) delete, each phase its own row
 	rm -rf "$root"
 }
 
-ROWS=(floor floor_devices kata_run kata_create_start runc crun)
+ROWS=(floor floor_devices kata_run kata_run_tpl kata_create_start runc crun)
 log "latency: $REPS interleaved rounds of: ${ROWS[*]}"
 for ((r = 1; r <= REPS; r++)); do
 	# Rotate the order each round so no row always follows the same neighbour.
@@ -260,6 +274,10 @@ for ((r = 1; r <= REPS; r++)); do
 		floor) timed floor floor || true ;;
 		floor_devices) timed floor_devices floor_devices || true ;;
 		kata_run) timed kata_run_true kata_run "$r" || true; rm -rf "$W/roots/run$r" ;;
+		kata_run_tpl)
+			if $TEMPLATE_OK; then timed kata_run_template_true kata_run_tpl "$r" || true
+			else fail kata_run_template_true "no template: $(cat "$W/tpl.err")"; fi
+			rm -rf "$W/roots/tpl$r" ;;
 		kata_create_start) create_start "$r" ;;
 		runc) timed runc_run_true runc_run "$r" || true ;;
 		crun) timed crun_run_true crun_run "$r" || true ;;
@@ -344,6 +362,18 @@ for ((r = 1; r <= MEM_REPS; r++)); do
 	if v=$(container_pss_mib "$eroot" e1); then add idle_pss_mib "$v"; else fail idle_pss_mib "container gone"; fi
 	"$KATA" --root "$eroot" delete --force e1 >/dev/null 2>&1 || true
 done
+# The same alone, restored from the template: its RAM pages are the template file's, counted
+# in full while no other clone maps them.
+$TEMPLATE_OK || fail template_idle_pss_mib "no template: $(cat "$W/tpl.err")"
+for ((r = 1; r <= MEM_REPS; r++)); do
+	$TEMPLATE_OK || break
+	eroot=$W/roots/tmem$r
+	tpl_kata --root "$eroot" create --bundle "$W/sleep" e1 </dev/null >/dev/null 2>&1 &&
+		tpl_kata --root "$eroot" start e1 || { fail template_idle_pss_mib "create/start failed"; continue; }
+	sleep 2
+	if v=$(container_pss_mib "$eroot" e1); then add template_idle_pss_mib "$v"; else fail template_idle_pss_mib "container gone"; fi
+	"$KATA" --root "$eroot" delete --force e1 >/dev/null 2>&1 || true
+done
 
 # --- 4. stdout throughput: kata run | host, against the raw virtio-serial channel -------------
 log "stream: $STREAM_REPS rounds of $STREAM_BYTES bytes (kata run, raw channel)"
@@ -360,6 +390,17 @@ for ((r = 1; r <= STREAM_REPS; r++)); do
 		"$OUT/benchtool" count) || true
 	stream_row kata_stdout_mbps ${res:-0 0}
 	rm -rf "$sroot"
+	res=$("$KATA" --root "$sroot" run --bundle "$W/stream_dd" "s$r" </dev/null 2>"$W/last.err" |
+		"$OUT/benchtool" count) || true
+	stream_row kata_stdout_dd_mbps ${res:-0 0}
+	rm -rf "$sroot"
+	res=$("$KATA" --root "$sroot" run --bundle "$W/head_null" "s$r" </dev/null 2>"$W/last.err") || true
+	if [[ $res =~ ^([0-9.]+)\ ([0-9.]+)$ ]]; then
+		add guest_head_null_mbps "$(awk -v b="$STREAM_BYTES" -v s="${BASH_REMATCH[1]}" -v e="${BASH_REMATCH[2]}" 'BEGIN { printf "%.1f", b / (e - s) / 1e6 }')"
+	else
+		fail guest_head_null_mbps "unexpected output [$res]: $(tail -c 200 "$W/last.err")"
+	fi
+	rm -rf "$sroot"
 
 	rm -f "$W/stream.sock" "$W/stream.out"
 	"$OUT/benchtool" listen "$W/stream.sock" "$STREAM_BYTES" >"$W/stream.out" &
@@ -372,31 +413,42 @@ for ((r = 1; r <= STREAM_REPS; r++)); do
 	stream_row raw_channel_mbps $(cat "$W/stream.out" 2>/dev/null || echo 0 0)
 done
 
-# --- 5. density: N idle containers at once ----------------------------------------------------
-log "density: $DENSITY idle containers"
-droot=$W/roots/density
-MEM_AVAIL_BEFORE=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-started=0
-for ((r = 1; r <= DENSITY; r++)); do
-	"$KATA" --root "$droot" create --bundle "$W/sleep" "d$r" </dev/null >/dev/null 2>"$W/last.err" &&
-		"$KATA" --root "$droot" start "d$r" 2>>"$W/last.err" && started=$((started + 1)) ||
-		fail density_pss_mib "d$r: $(tail -c 200 "$W/last.err")"
-done
-sleep 5
-alive=0
-for ((r = 1; r <= DENSITY; r++)); do
-	if v=$(container_pss_mib "$droot" "d$r"); then alive=$((alive + 1)); add density_pss_mib "$v"; fi
-done
-MEM_AVAIL_AFTER=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-for ((r = 1; r <= DENSITY; r++)); do "$KATA" --root "$droot" delete --force "d$r" >/dev/null 2>&1 & done
-wait
-# Teardown must leave nothing: no QEMU or monitor naming the density root, no state.
-DENSITY_LEFT=0
-for p in /proc/[0-9]*; do
-	{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$droot/" && DENSITY_LEFT=$((DENSITY_LEFT + 1))
-done
-DENSITY_LEFT=$((DENSITY_LEFT + $(ls "$droot" 2>/dev/null | wc -l)))
-[ "$DENSITY_LEFT" = 0 ] || log "density: $DENSITY_LEFT processes or states left after delete --force"
+# --- 5. density: N idle containers at once, booted and restored from the template ------------
+density_run() { # ROW ROOT KATA_FUNCTION: starts DENSITY sleepers, adds each one's PSS to ROW
+	local row=$1 droot=$2 k=$3 r v p left=0 started=0 alive=0 before after
+	before=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+	for ((r = 1; r <= DENSITY; r++)); do
+		"$k" --root "$droot" create --bundle "$W/sleep" "d$r" </dev/null >/dev/null 2>"$W/last.err" &&
+			"$k" --root "$droot" start "d$r" 2>>"$W/last.err" && started=$((started + 1)) ||
+			fail "$row" "d$r: $(tail -c 200 "$W/last.err")"
+	done
+	sleep 5
+	for ((r = 1; r <= DENSITY; r++)); do
+		if v=$(container_pss_mib "$droot" "d$r"); then alive=$((alive + 1)); add "$row" "$v"; fi
+	done
+	after=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+	for ((r = 1; r <= DENSITY; r++)); do "$KATA" --root "$droot" delete --force "d$r" >/dev/null 2>&1 & done
+	wait
+	# Teardown must leave nothing: no QEMU or monitor naming the density root, no state.
+	for p in /proc/[0-9]*; do
+		{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$droot/" && left=$((left + 1))
+	done
+	left=$((left + $(ls "$droot" 2>/dev/null | wc -l)))
+	[ "$left" = 0 ] || log "$row: $left processes or states left after delete --force"
+	jq -n --argjson started $started --argjson alive $alive --argjson left $left \
+		--argjson drop $(((before - after) / 1024)) --argjson n "$DENSITY" \
+		'{requested: $n, started: $started, alive_after_5s: $alive, left_after_delete: $left,
+		  mem_available_drop_mib: $drop}' >"$W/$row.density.json"
+}
+log "density: $DENSITY idle containers, booted"
+density_run density_pss_mib "$W/roots/density" "$KATA"
+if $TEMPLATE_OK; then
+	log "density: $DENSITY idle containers, restored from the template"
+	density_run template_density_pss_mib "$W/roots/tdensity" tpl_kata
+else
+	fail template_density_pss_mib "no template: $(cat "$W/tpl.err")"
+	echo '{}' >"$W/template_density_pss_mib.density.json"
+fi
 
 # --- 6. parallel start ------------------------------------------------------------------------
 log "parallel: $PARALLEL containers created and started at once, $PAR_REPS rounds"
@@ -442,6 +494,7 @@ row_json() { # NAME UNIT NOTE
 	row_json floor s "bare QEMU, same argv as the runtime minus devices; /init = reboot(RB_POWER_OFF)"
 	row_json floor_devices s "floor plus the runtime's devices (virtio-serial port, QMP socket, 9p if 9p is the shared fs; not virtio-fs, which needs virtiofsd)"
 	row_json kata_run_true s "kata run <bundle> true: create+start+wait+delete, fresh --root"
+	row_json kata_run_template_true s "kata run <bundle> true restored from the VM template (factory.enable_template, saved once before the rounds)"
 	row_json kata_create s "kata create (VM boot, agent, CreateSandbox, CreateContainer)"
 	row_json kata_start s "kata start"
 	row_json kata_delete s "kata delete --force after true exited (not in create/start)"
@@ -453,9 +506,13 @@ row_json() { # NAME UNIT NOTE
 	row_json kata_kill_roundtrip s "kata kill ID CONT: CLI -> monitor -> agent round trip (exec's floor)"
 	row_json runc_exec_true s "runc exec ID true (reference)"
 	row_json kata_stdout_mbps MB/s "kata run head -c $STREAM_BYTES /dev/zero into the host, first to last byte"
+	row_json kata_stdout_dd_mbps MB/s "kata run dd if=/dev/zero bs=1M ($STREAM_BYTES bytes) into the host: the same path with a writer of large blocks"
+	row_json guest_head_null_mbps MB/s "head -c $STREAM_BYTES /dev/zero >/dev/null inside the guest (timed by /proc/uptime): the workload's own speed, the ceiling of kata_stdout_mbps"
 	row_json raw_channel_mbps MB/s "bare QEMU guest writing $STREAM_BYTES bytes to a virtio-serial port"
 	row_json idle_pss_mib MiB "PSS of QEMU + monitor + virtiofsd if any, one idle container (sleep), guest -m $GUEST_MEM"
 	row_json density_pss_mib MiB "PSS of QEMU + monitor + virtiofsd if any for each of $DENSITY idle containers running together"
+	row_json template_idle_pss_mib MiB "PSS of QEMU + monitor, one idle container restored from the VM template, alone"
+	row_json template_density_pss_mib MiB "PSS of QEMU + monitor for each of $DENSITY idle containers restored from the VM template, running together"
 	row_json parallel_start s "$PARALLEL x (kata create + kata start) launched at once, wall time"
 } | jq -s . >"$W/rows.json"
 
@@ -471,8 +528,9 @@ jq -n \
 	--arg shared_fs "$("$KATA" env 2>/dev/null | jq -r .shared_fs)" \
 	--arg accel "$("$KATA" env 2>/dev/null | jq -r .accelerator)" \
 	--arg load_start "$LOAD_START" --arg load_end "$LOAD_END" --argjson qemus "$QEMUS_START" \
-	--argjson reps "$REPS" --argjson density "$DENSITY" --argjson alive "$alive" --argjson started "$started" --argjson dleft "$DENSITY_LEFT" \
-	--argjson avail_before "$MEM_AVAIL_BEFORE" --argjson avail_after "$MEM_AVAIL_AFTER" \
+	--argjson reps "$REPS" \
+	--slurpfile density "$W/density_pss_mib.density.json" \
+	--slurpfile tdensity "$W/template_density_pss_mib.density.json" \
 	--arg kcmd "$KCMD" --arg mem "$GUEST_MEM" --arg tsc "$TSC_KHZ" \
 	--argjson floor_argv "$(printf '%s\0' "${FLOOR_ARGV[@]}" | jq -Rs 'split("\u0000")[:-1]')" \
 	--argjson parallel "$PARALLEL" --arg exec_reason "$EXEC_REASON" '
@@ -495,17 +553,20 @@ jq -n \
 	    run_true_over_floor_min: (if $r.floor.min != null and $r.kata_run_true.min != null
 		then ($r.kata_run_true.min / $r.floor.min * 1000 | round / 1000) else null end),
 	    run_true_over_floor_devices: ratio("kata_run_true"; "floor_devices"),
+	    run_true_template_over_floor: ratio("kata_run_template_true"; "floor"),
+	    run_true_template_over_floor_paired: paired("kata_run_template_true"; "floor"),
 	    create_over_floor: ratio("kata_create"; "floor"),
 	    run_true_over_runc: ratio("kata_run_true"; "runc_run_true"),
 	    pool_run_true_over_runc: ratio("kata_run_pool_true"; "runc_run_true_pool"),
 	    pool_run_true_over_runc_paired: paired("kata_run_pool_true"; "runc_run_true_pool"),
 	    exec_over_roundtrip: ratio("kata_exec_true"; "kata_kill_roundtrip"),
 	    exec_over_roundtrip_paired: paired("kata_exec_true"; "kata_kill_roundtrip"),
-	    stdout_over_raw_channel: ratio("kata_stdout_mbps"; "raw_channel_mbps")
+	    stdout_over_raw_channel: ratio("kata_stdout_mbps"; "raw_channel_mbps"),
+	    stdout_over_guest_head: ratio("kata_stdout_mbps"; "guest_head_null_mbps")
 	  },
 	  exec: {available: ($exec_reason == ""), reason: (if $exec_reason == "" then null else $exec_reason end)},
-	  density: {requested: $density, started: $started, alive_after_5s: $alive, left_after_delete: $dleft,
-		    mem_available_drop_mib: ((($avail_before - $avail_after) / 1024) | round)},
+	  density: $density[0],
+	  template_density: $tdensity[0],
 	  rows: $rows[0],
 	  machine: {date: $date, cpu: $cpu, nproc: $nproc, kernel: $kernel, qemu: $qemu,
 		    accel: $accel, shared_fs: $shared_fs, guest_kernel: $guest, git_commit: $commit, git_dirty: $dirty,
@@ -526,7 +587,8 @@ jq -r '
 	(.ratios | to_entries[] | [.key, (.value | f)] | @tsv)
 ' "$OUT/latest.json" | if command -v column >/dev/null; then column -t -s $'\t'; else cat; fi
 jq -r '
-	(.density | "density: \(.alive_after_5s)/\(.requested) alive after 5 s, MemAvailable dropped \(.mem_available_drop_mib) MiB, \(.left_after_delete) left after delete"),
+	(.density | "density (booted): \(.alive_after_5s)/\(.requested) alive after 5 s, MemAvailable dropped \(.mem_available_drop_mib) MiB, \(.left_after_delete) left after delete"),
+	(.template_density | if .requested then "density (template): \(.alive_after_5s)/\(.requested) alive after 5 s, MemAvailable dropped \(.mem_available_drop_mib) MiB, \(.left_after_delete) left after delete" else "density (template): not measured" end),
 	(.machine | "machine: \(.cpu), \(.nproc) cpus, \(.kernel), \(.accel), load \(.loadavg_start) -> \(.loadavg_end), \(.other_qemu_processes_at_start) other QEMUs at start, commit \(.git_commit[:12])\(if .git_dirty then "+dirty" else "" end)")
 ' "$OUT/latest.json"
 [ -n "$EXEC_REASON" ] && echo "kata_exec_true: null: $EXEC_REASON"
