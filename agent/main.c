@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "memory_tune.h"
+#include "netif.h"
 #include "reaper.h"
 #include "server.h"
 
@@ -33,6 +34,11 @@ int main(void)
 	log_open_console();
 	if (pid1)
 		memory_tune_page_reporting();
+	/* Loopback up while the host waits for the boot anyway (CreateSandbox checks it again): a
+	 * VM restored from a template saved after this starts with it up. */
+	struct kata_error lo_err = {0};
+	if (pid1 && netif_loopback_up(&lo_err) < 0)
+		log_warn("%s", lo_err.msg);
 	rc = cmdline_load_config(&cfg);
 	log_set_debug(cfg.debug);
 	if (rc < 0)
