@@ -14,6 +14,9 @@ jq --arg root "$B/bundle/rootfs" '.root.path = $root | .process.args = ["sh", "-
 
 echo "host kernel: $(uname -r)"
 echo "host cpu:   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+# The accelerator probe runs once per host boot (up to ~10 s where /dev/kvm exists but fails
+# real guests): do it first, so the timing below is the container's.
+echo "accelerator: $("$B/kata" env | jq -r '"\(.accelerator) (\(.accelerator_reason))"')"
 echo "running: kata run --bundle $bundle demo"
 start=$(date +%s.%N)
 "$B/kata" --root "$root" run --bundle "$bundle" demo </dev/null
