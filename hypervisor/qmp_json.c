@@ -57,37 +57,26 @@ static yajl_gen_status gen_value(yajl_gen g, yajl_val v)
 	}
 }
 
-char *qmp_json_serialize(yajl_val v)
+/* What g generated, as a malloc'ed string; frees g. NULL on ENOMEM or a generator error. */
+static char *take_output(yajl_gen g, yajl_gen_status st)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return NULL;
 	char *out = NULL;
 	const unsigned char *buf;
 	size_t len;
-	if (gen_value(g, v) == yajl_gen_status_ok &&
-	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-		out = malloc(len + 1);
-		if (out) {
-			memcpy(out, buf, len);
-			out[len] = '\0';
-		}
-	}
+	if (st == yajl_gen_status_ok && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		out = strndup((const char *)buf, len);
 	yajl_gen_free(g);
 	return out;
+}
+
+char *qmp_json_serialize(yajl_val v)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	return g ? take_output(g, gen_value(g, v)) : NULL;
 }
 
 char *qmp_json_quote(const char *s)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return NULL;
-	char *out = NULL;
-	const unsigned char *buf;
-	size_t len;
-	if (gen_string(g, s) == yajl_gen_status_ok &&
-	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
-		out = strndup((const char *)buf, len);
-	yajl_gen_free(g);
-	return out;
+	return g ? take_output(g, gen_string(g, s)) : NULL;
 }

@@ -27,15 +27,23 @@
 static const char ignore_shared[] =
     "{\"capabilities\": [{\"capability\": \"x-ignore-shared\", \"state\": true}]}";
 
-/* "exec:cat > 'path'": QEMU runs it with /bin/sh. Paths are ours, but quote them anyway and
- * refuse the one character single quotes cannot carry. */
-static int exec_uri(const char *fmt, const char *path, char *buf, size_t size,
-		    struct kata_error *err)
+/* The QMP arguments {"uri": "exec:..."} for the migration command fmt ("exec:cat > '%s'") on
+ * path, malloc'ed in *ret. QEMU runs the command with /bin/sh: the path is
+ * quoted, and the one character single quotes cannot carry is refused. */
+static int migrate_args(const char *fmt, const char *path, const char *what, char **ret,
+			struct kata_error *err)
 {
+	*ret = NULL;
 	if (strchr(path, '\''))
-		return kata_fail(err, EINVAL, "template path %s contains a single quote", path);
-	if ((size_t)snprintf(buf, size, fmt, path) >= size)
-		return kata_fail(err, ENAMETOOLONG, "template path %s is too long", path);
+		return kata_fail(err, EINVAL, "%s: template path %s contains a single quote", what,
+				 path);
+	cleanup_free char *uri = NULL;
+	cleanup_free char *quoted = NULL;
+	if (asprintf(&uri, fmt, path) < 0 || !(quoted = qmp_json_quote(uri)) ||
+	    asprintf(ret, "{\"uri\": %s}", quoted) < 0) {
+		*ret = NULL;
+		return kata_fail(err, ENOMEM, "%s: out of memory", what);
+	}
 	return 0;
 }
 
@@ -67,14 +75,10 @@ static void sleep_ms(int ms)
 
 int qemu_template_save(struct qmp *q, const char *state_path, struct kata_error *err)
 {
-	char uri[4200];
-	int r = exec_uri("exec:cat > '%s'", state_path, uri, sizeof(uri), err);
+	cleanup_free char *args = NULL;
+	int r = migrate_args("exec:cat > '%s'", state_path, "saving the template", &args, err);
 	if (r < 0)
 		return r;
-	cleanup_free char *args = NULL;
-	cleanup_free char *esc = qmp_json_quote(uri);
-	if (!esc || asprintf(&args, "{\"uri\": %s}", esc) < 0)
-		return kata_fail(err, ENOMEM, "saving the template: out of memory");
 	if ((r = qmp_execute(q, "stop", NULL, NULL, QMP_CALL_MS, err)) < 0 ||
 	    (r = qmp_execute(q, "migrate-set-capabilities", ignore_shared, NULL, QMP_CALL_MS,
 			     err)) < 0 ||
@@ -99,14 +103,10 @@ int qemu_template_save(struct qmp *q, const char *state_path, struct kata_error 
 
 int qemu_template_restore(struct qmp *q, const char *state_path, struct kata_error *err)
 {
-	char uri[4200];
-	int r = exec_uri("exec:cat '%s'", state_path, uri, sizeof(uri), err);
+	cleanup_free char *args = NULL;
+	int r = migrate_args("exec:cat '%s'", state_path, "restoring the template", &args, err);
 	if (r < 0)
 		return r;
-	cleanup_free char *args = NULL;
-	cleanup_free char *esc = qmp_json_quote(uri);
-	if (!esc || asprintf(&args, "{\"uri\": %s}", esc) < 0)
-		return kata_fail(err, ENOMEM, "restoring the template: out of memory");
 	if ((r = qmp_execute(q, "migrate-set-capabilities", ignore_shared, NULL, QMP_CALL_MS,
 			     err)) < 0 ||
 	    (r = qmp_execute(q, "migrate-incoming", args, NULL, QMP_CALL_MS, err)) < 0)

@@ -14,6 +14,7 @@
 #define KATA_FACTORY_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -97,6 +98,10 @@ struct factory_template {
 /* Fills t with the template's paths under factory_dir(). */
 void factory_template_paths(struct factory_template *t);
 
+/* The pool's fingerprint plus the path, mtime and size of QEMU, kernel and initrd
+ * (malloc'ed), or NULL on ENOMEM. */
+char *factory_template_fingerprint(const struct runtime_config *cfg);
+
 /* 1 when a saved template matches cfg (its VM settings, QEMU, kernel and initrd files), with
  * its paths in *ret; 0 when none does; or -errno. */
 int factory_template_find(const struct runtime_config *cfg, struct factory_template *ret,
@@ -111,6 +116,21 @@ void factory_template_remove(void);
 
 /* The bytes of RAM the template's memory file holds (it is sparse). */
 int factory_template_size(const struct factory_template *t, unsigned long long *ret_bytes);
+
+/* What differs between the factory's VMs (factory_vm.c): a pooled VM boots or is restored
+ * from the template; the template VM boots with its RAM in a file it shares. */
+struct factory_vm_opts {
+	const char *name; /* QEMU's -name */
+	const char *mem_file;
+	bool mem_file_shared;
+	const char *incoming_state;
+};
+
+/* Starts a VM for the factory in the current directory (its files, "shared" as its share,
+ * virtio-serial), checks that its agent answers (and, restored, sets its clock and reseeds
+ * it), then closes the agent connection. On failure nothing of the VM is left. */
+int factory_start_vm(const struct runtime_config *rc, const struct factory_vm_opts *o,
+		     struct vm **ret_vm, struct kata_error *err);
 
 /* The keeper's body (factory_keeper.c): boots the VM in dir, reports on report_fd, waits. */
 _Noreturn void factory_keeper_main(const struct runtime_config *cfg, const char *dir,

@@ -42,19 +42,6 @@ static int connect_keeper(int dirfd, pid_t *ret_pid)
 	return fd;
 }
 
-static bool fingerprint_matches(int vmfd, const char *want)
-{
-	cleanup_close int fd = openat(vmfd, "fingerprint", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	char buf[8192];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';
-	return strcmp(buf, want) == 0;
-}
-
 int factory_claim(const struct runtime_config *cfg, struct factory_vm *ret, struct kata_error *err)
 {
 	if (factory_unsupported(cfg))
@@ -74,7 +61,7 @@ int factory_claim(const struct runtime_config *cfg, struct factory_vm *ret, stru
 		if (vmfd < 0)
 			continue;
 		/* The rename is the claim: of two claimers, exactly one moves "ready". */
-		if (!fingerprint_matches(vmfd, want) ||
+		if (!file_equals_at(vmfd, "fingerprint", want) ||
 		    renameat(vmfd, "ready", vmfd, "claimed") < 0) {
 			close(vmfd);
 			continue;

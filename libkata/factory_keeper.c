@@ -65,57 +65,19 @@ static int boot(const struct runtime_config *rc, const char *dir, struct vm **re
 		return kata_fail_errno(err, errno, "unshare mount namespace");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return kata_fail_errno(err, errno, "make / rslave");
-	if (mkdir("shared", 0700) < 0)
-		return kata_fail_errno(err, errno, "mkdir %s/shared", dir);
 	char name[PATH_MAX + 16];
 	snprintf(name, sizeof(name), "kata-pool:%s", dir);
-	struct vm_config cfg = {
-	    .qemu_path = rc->qemu,
-	    .name = name,
-	    .kernel = rc->kernel,
-	    .initrd = rc->initrd,
-	    .kernel_params = rc->kernel_params,
-	    .vcpus = rc->vcpus,
-	    .memory_mib = rc->memory_mib,
-	    .run_dir = ".",
-	    .shared_dir = "shared",
-	    .shared_fs = rc->shared_fs,
-	    .cache_dir = runtime_cache_dir(),
-	    .debug = rc->hypervisor_debug,
-	    .agent_debug = rc->agent_debug,
-	};
-	mkdir_p(cfg.cache_dir, 0700);
+	struct factory_vm_opts o = {.name = name};
 	/* Cloned from the template when one matches: faster, and it shares the template's RAM. */
 	struct factory_template tpl;
 	struct kata_error ignored = {0};
-	bool from_template = rc->enable_template && factory_template_find(rc, &tpl, &ignored) == 1;
-	if (from_template) {
-		cfg.mem_file = tpl.memory;
-		cfg.incoming_state = tpl.state;
+	if (rc->enable_template && factory_template_find(rc, &tpl, &ignored) == 1) {
+		o.mem_file = tpl.memory;
+		o.incoming_state = tpl.state;
 	}
-	const char *why = NULL;
-	/* virtio-serial: the agent's port survives the keeper letting go and the monitor
-	 * connecting again. */
-	int r = channel_prepare(&cfg.channel, ".", CHANNEL_VIRTIO_SERIAL, &why, err);
+	int r = factory_start_vm(rc, &o, ret_vm, err);
 	if (r < 0)
 		return r;
-	if ((r = vm_start(&cfg, ret_vm, err)) < 0)
-		return r;
-	int fd = vm_connect_agent(*ret_vm, 10000, err);
-	if (fd < 0)
-		return fd;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	struct agent_client agent;
-	agent_client_init(&agent, fd);
-	Grpc__CheckRequest check = GRPC__CHECK_REQUEST__INIT;
-	r = agent_call_sync(&agent, HEALTH_SERVICE, "Check", &check.base,
-			    &grpc__health_check_response__descriptor, NULL, rc->boot_timeout_ms,
-			    err);
-	if (r >= 0 && from_template)
-		r = agent_after_restore(&agent, err);
-	agent_client_close(&agent);
-	if (r < 0)
-		return kata_error_prefix(err, r, "the guest agent did not come up");
 	vm_release_qmp(*ret_vm);
 	return 0;
 }

@@ -16,12 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent_client.h"
 #include "cleanup.h"
 #include "error.h"
 #include "factory_report.h"
 #include "fsutil.h"
-#include "health.pb-c.h"
 
 #define TEMPLATE_DIR "template"
 
@@ -32,9 +30,9 @@ void factory_template_paths(struct factory_template *t)
 	snprintf(t->state, sizeof(t->state), "%s/state", t->dir);
 }
 
-/* The pool's fingerprint plus the identity of the files the saved state depends on: a
- * rebuilt kernel, initrd (the agent) or QEMU makes the template stale. */
-static char *template_fingerprint(const struct runtime_config *cfg)
+/* A rebuilt kernel, initrd (the agent) or QEMU makes the template stale: their identity is
+ * part of its fingerprint. */
+char *factory_template_fingerprint(const struct runtime_config *cfg)
 {
 	cleanup_free char *base = factory_fingerprint(cfg);
 	if (!base)
@@ -56,29 +54,17 @@ static char *template_fingerprint(const struct runtime_config *cfg)
 	return out;
 }
 
-static bool file_equals(const char *path, const char *want)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	char buf[8192];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';
-	return strcmp(buf, want) == 0;
-}
-
 int factory_template_find(const struct runtime_config *cfg, struct factory_template *ret,
 			  struct kata_error *err)
 {
 	factory_template_paths(ret);
-	cleanup_free char *want = template_fingerprint(cfg);
+	cleanup_free char *want = factory_template_fingerprint(cfg);
 	if (!want)
 		return kata_fail(err, ENOMEM, "out of memory");
 	char fp[PATH_MAX + 16];
 	snprintf(fp, sizeof(fp), "%s/fingerprint", ret->dir);
-	if (!file_equals(fp, want) || access(ret->memory, R_OK) < 0 || access(ret->state, R_OK) < 0)
+	if (!file_equals_at(AT_FDCWD, fp, want) || access(ret->memory, R_OK) < 0 ||
+	    access(ret->state, R_OK) < 0)
 		return 0;
 	return 1;
 }
@@ -87,52 +73,13 @@ int factory_template_find(const struct runtime_config *cfg, struct factory_templ
  * agent, saves the VM, stops it. QEMU is this child's child and dies with it. */
 static int build_here(const struct runtime_config *rc, struct kata_error *err)
 {
-	if (mkdir("shared", 0700) < 0)
-		return kata_fail_errno(err, errno, "mkdir shared");
-	struct vm_config cfg = {
-	    .qemu_path = rc->qemu,
-	    .name = "kata-template",
-	    .kernel = rc->kernel,
-	    .initrd = rc->initrd,
-	    .kernel_params = rc->kernel_params,
-	    .vcpus = rc->vcpus,
-	    .memory_mib = rc->memory_mib,
-	    .run_dir = ".",
-	    .shared_dir = "shared",
-	    .shared_fs = rc->shared_fs,
-	    .cache_dir = runtime_cache_dir(),
-	    .debug = rc->hypervisor_debug,
-	    .agent_debug = rc->agent_debug,
-	    .mem_file = "memory",
-	    .mem_file_shared = true,
-	};
-	mkdir_p(cfg.cache_dir, 0700);
-	const char *why = NULL;
-	/* virtio-serial: its port survives the save, and every clone connects anew. */
-	int r = channel_prepare(&cfg.channel, ".", CHANNEL_VIRTIO_SERIAL, &why, err);
-	if (r < 0)
-		return r;
+	struct factory_vm_opts o = {
+	    .name = "kata-template", .mem_file = "memory", .mem_file_shared = true};
 	struct vm *vm = NULL;
-	if ((r = vm_start(&cfg, &vm, err)) < 0)
-		return r;
-	int fd = vm_connect_agent(vm, 10000, err);
-	if (fd < 0) {
-		vm_free(vm);
-		return fd;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	struct agent_client agent;
-	agent_client_init(&agent, fd);
-	Grpc__CheckRequest check = GRPC__CHECK_REQUEST__INIT;
-	r = agent_call_sync(&agent, HEALTH_SERVICE, "Check", &check.base,
-			    &grpc__health_check_response__descriptor, NULL, rc->boot_timeout_ms,
-			    err);
-	/* The agent sees the host leave and waits for the next one: each clone's monitor. */
-	agent_client_close(&agent);
+	int r = factory_start_vm(rc, &o, &vm, err);
 	if (r < 0)
-		kata_error_prefix(err, r, "the template's agent did not come up");
-	else
-		r = vm_save_template(vm, "state", err);
+		return r;
+	r = vm_save_template(vm, "state", err);
 	vm_stop(vm, 1000);
 	vm_free(vm);
 	return r;
@@ -199,7 +146,7 @@ int factory_template_save(const struct runtime_config *cfg, struct kata_error *e
 	int r = factory_template_find(cfg, &t, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	cleanup_free char *fp = template_fingerprint(cfg);
+	cleanup_free char *fp = factory_template_fingerprint(cfg);
 	if (!fp)
 		return kata_fail(err, ENOMEM, "out of memory");
 	char tmp[PATH_MAX];

@@ -193,3 +193,17 @@ int process_alive(pid_t pid, unsigned long long start_time)
 		return 0;
 	return 1;
 }
+
+bool file_equals_at(int dirfd, const char *name, const char *want)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size_t len = strlen(want);
+	char buf[8192];
+	if (len >= sizeof(buf))
+		return false;
+	/* One read more than `want` would need, so a longer file does not compare equal. */
+	ssize_t n = read(fd, buf, len + 1);
+	return n == (ssize_t)len && memcmp(buf, want, len) == 0;
+}

@@ -3,6 +3,7 @@
 #ifndef KATA_FSUTIL_H
 #define KATA_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -14,6 +15,9 @@ int write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated malloc'ed buffer. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* True when the file `name` (relative to dirfd, or AT_FDCWD) holds exactly `want`. */
+bool file_equals_at(int dirfd, const char *name, const char *want);
 
 /* Detaches every mount at or below `dir`, deepest first (libmount's view of mountinfo). */
 int umount_below(const char *dir);

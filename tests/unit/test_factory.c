@@ -42,6 +42,60 @@ static struct runtime_config config(void)
 	return c;
 }
 
+/* A saved template is used only while its fingerprint matches: the VM settings and the
+ * identity of the kernel it booted (a rebuilt kernel makes it stale). */
+static void test_template_find(void **state)
+{
+	setenv(FACTORY_DIR_ENV, base, 1);
+	char kernel[PATH_MAX];
+	snprintf(kernel, sizeof(kernel), "%s/vmlinux", base);
+	assert_int_equal(mkdir_p(base, 0700), 0);
+	assert_int_equal(write_file_atomic(kernel, "k1", 2), 0);
+	struct runtime_config c = config();
+	snprintf(c.kernel, sizeof(c.kernel), "%s", kernel);
+	struct kata_error err = {0};
+	struct factory_template t;
+
+	/* None saved. */
+	assert_int_equal(factory_template_find(&c, &t, &err), 0);
+	char expect[PATH_MAX + 32];
+	snprintf(expect, sizeof(expect), "%s/template", base);
+	assert_string_equal(t.dir, expect);
+
+	/* Saved for this configuration: found, with its files. */
+	char path[PATH_MAX + 32];
+	assert_int_equal(mkdir_p(t.dir, 0700), 0);
+	char *fp = factory_template_fingerprint(&c);
+	assert_non_null(fp);
+	snprintf(path, sizeof(path), "%s/fingerprint", t.dir);
+	assert_int_equal(write_file_atomic(path, fp, strlen(fp)), 0);
+	assert_int_equal(write_file_atomic(t.memory, "m", 1), 0);
+	assert_int_equal(write_file_atomic(t.state, "s", 1), 0);
+	assert_int_equal(factory_template_find(&c, &t, &err), 1);
+
+	/* Another VM size: not this template. */
+	struct runtime_config big = c;
+	big.memory_mib = 256;
+	assert_int_equal(factory_template_find(&big, &t, &err), 0);
+
+	/* The kernel rebuilt (another size): stale. */
+	assert_int_equal(write_file_atomic(kernel, "k22", 3), 0);
+	if (factory_template_find(&c, &t, &err) != 0)
+		fail_msg("expected a template of the old kernel to be stale, it was found");
+
+	/* A missing state file: not usable. */
+	free(fp);
+	fp = factory_template_fingerprint(&c);
+	assert_int_equal(write_file_atomic(path, fp, strlen(fp)), 0);
+	assert_int_equal(factory_template_find(&c, &t, &err), 1);
+	unlink(t.state);
+	assert_int_equal(factory_template_find(&c, &t, &err), 0);
+	free(fp);
+	factory_template_remove();
+	assert_int_equal(access(t.dir, F_OK), -1);
+	unlink(kernel);
+}
+
 static void test_dir_and_support(void **state)
 {
 	unsetenv(FACTORY_DIR_ENV);
@@ -140,6 +194,7 @@ int main(void)
 	    cmocka_unit_test(test_dir_and_support),
 	    cmocka_unit_test(test_fingerprint),
 	    cmocka_unit_test(test_states_and_claim),
+	    cmocka_unit_test(test_template_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }
