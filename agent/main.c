@@ -4,6 +4,7 @@
  * serves ttrpc requests from a single-threaded event loop; containers are cloned children.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "server.h"
 
 #define AGENT_VERSION "0.1.0"
+#define AGENT_MMAP_THRESHOLD (8 << 20)
 
 int main(void)
 {
@@ -44,6 +46,13 @@ int main(void)
 	if (rc < 0)
 		log_warn("kernel command line: unsupported agent.* value (%s)", strerror(-rc));
 	log_info("kata-agent %s starting (pid %d)", AGENT_VERSION, (int)getpid());
+
+	/* Output is relayed in chunks of up to 1 MiB, through a few buffers each. By default glibc
+	 * maps each of those and unmaps it when freed (or trims the heap under it), so every
+	 * chunk cost fresh zeroed pages and page faults: a profile of a 64 MiB stream showed the
+	 * guest zeroing ~3 pages per page relayed. Keep them in the heap. */
+	mallopt(M_MMAP_THRESHOLD, AGENT_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, 2 * AGENT_MMAP_THRESHOLD);
 
 	/* A vanished host must not kill the agent: write errors are reported as EPIPE. */
 	signal(SIGPIPE, SIG_IGN);
