@@ -19,7 +19,7 @@
 #include "reaper.h"
 #include "server.h"
 
-#define AGENT_VERSION "0.1.0"
+#define AGENT_VERSION	     "0.1.0"
 #define AGENT_MMAP_THRESHOLD (8 << 20)
 
 int main(void)
