@@ -119,14 +119,12 @@ static int create_container(struct monitor *m, struct kata_error *err)
 }
 
 /* 1 when this container's VM can be restored from the saved template (*ret filled), 0 when
- * it boots (why is logged), or -errno. The limits are those of pooled VMs: the template has
- * no network device and the default VM size. */
+ * it boots (why is logged), or -errno. `unusable`: why no factory VM can serve it, or NULL. */
 static int template_usable(struct monitor *m, const struct runtime_config *cfg,
-			   struct factory_template *ret, struct kata_error *err)
+			   const char *unusable, struct factory_template *ret,
+			   struct kata_error *err)
 {
-	const char *why = monitor_network_pool_unusable(m, cfg->net_model);
-	if (!why)
-		why = factory_unsupported(cfg);
+	const char *why = unusable;
 	if (!why) {
 		int found = factory_template_find(cfg, ret, err);
 		if (found != 0)
@@ -170,22 +168,22 @@ static int boot(struct monitor *m, struct kata_error *err)
 	/* A pooled VM when one matches this VM exactly (factory.vm_cache_number); the refill
 	 * starts before our mount namespace exists, so its VMs never hold our mounts. */
 	cleanup_factory_vm struct factory_vm pooled = {.dirfd = -1, .conn = -1};
-	const char *no_pool =
-	    rc_cfg.vm_cache_number ? monitor_network_pool_unusable(m, rc_cfg.net_model) : NULL;
-	int claimed = rc_cfg.vm_cache_number && !no_pool ? factory_claim(&rc_cfg, &pooled, err) : 0;
+	const char *unusable = rc_cfg.vm_cache_number || rc_cfg.enable_template
+				   ? monitor_factory_unusable(m, &rc_cfg)
+				   : NULL;
+	int claimed =
+	    rc_cfg.vm_cache_number && !unusable ? factory_claim(&rc_cfg, &pooled, err) : 0;
 	if (claimed < 0)
 		return claimed;
-	if (!no_pool && rc_cfg.vm_cache_number)
-		no_pool = factory_unsupported(&rc_cfg) ? factory_unsupported(&rc_cfg)
-						       : "none ready with this VM's size";
 	if (claimed)
 		factory_refill_async(&rc_cfg);
 	else if (rc_cfg.vm_cache_number)
-		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id, no_pool);
+		kata_debug(m->ctx, "%s: no pooled VM taken (%s): booting one", a->id,
+			   unusable ? unusable : "none ready with this VM's size");
 	struct factory_template tpl;
 	int from_template = 0;
 	if (!claimed && rc_cfg.enable_template &&
-	    (from_template = template_usable(m, &rc_cfg, &tpl, err)) < 0)
+	    (from_template = template_usable(m, &rc_cfg, unusable, &tpl, err)) < 0)
 		return from_template;
 	if ((rc = monitor_stdio_setup(m, err)) < 0 || (rc = share_rootfs(m, err)) < 0 ||
 	    (rc = share_mounts(a->dir, a->id, a->spec->spec, err)) < 0)

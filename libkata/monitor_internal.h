@@ -12,6 +12,7 @@
 #include "hypervisor.h"
 #include "config_file.h"
 #include "monitor.h"
+#include "runtime_config.h"
 
 #define GUEST_SHARED_DIR "/run/kata-containers/shared/containers"
 #define STDIO_CHUNK	 (64 * 1024) /* stdin: one WriteStdin at most */
@@ -76,8 +77,9 @@ struct monitor {
  * namespace to taps and fills cfg->nics (backed by nics[VM_MAX_NICS]). */
 int monitor_prepare_network(struct monitor *m, enum config_net_model model, struct vm_nic *nics,
 			    struct vm_config *cfg, struct kata_error *err);
-/* Why a pooled VM (booted without network devices) cannot serve this spec, or NULL. */
-const char *monitor_network_pool_unusable(const struct monitor *m, enum config_net_model model);
+/* Why a VM of the factory (pooled or restored from the template: no network devices, 9p,
+ * virtio-serial) cannot serve this container under cfg, or NULL when it can. */
+const char *monitor_factory_unusable(const struct monitor *m, const struct runtime_config *cfg);
 
 /* monitor_loop.c */
 int monitor_loop(struct monitor *m);

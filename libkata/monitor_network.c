@@ -9,24 +9,26 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "factory.h"
 #include "hooks.h"
 #include "log.h"
 #include "network.h"
 #include "oci_spec.h"
 
-const char *monitor_network_pool_unusable(const struct monitor *m, enum config_net_model model)
+const char *monitor_factory_unusable(const struct monitor *m, const struct runtime_config *cfg)
 {
 	const struct oci_spec *spec = m->args->spec;
 	if (hooks_have(spec->hooks_json, HOOK_PRESTART) ||
 	    hooks_have(spec->hooks_json, HOOK_CREATE_RUNTIME))
-		return "create hooks may add network interfaces a pooled VM has no device for";
+		return "create hooks may add network interfaces a pooled or restored VM has no "
+		       "device for";
 	const char *netns = NULL;
 	struct kata_error ignored = {0};
-	if (model != CONFIG_NET_NONE && network_check_spec(spec->spec, &netns, &ignored) == 0 &&
-	    netns)
-		return "the spec's network namespace may hold interfaces a pooled VM has no device "
-		       "for";
-	return NULL;
+	if (cfg->net_model != CONFIG_NET_NONE &&
+	    network_check_spec(spec->spec, &netns, &ignored) == 0 && netns)
+		return "the spec's network namespace may hold interfaces a pooled or restored VM "
+		       "has no device for";
+	return factory_unsupported(cfg);
 }
 
 /* prestart then createRuntime (runc's order), with the monitor as the state's pid: it stands
