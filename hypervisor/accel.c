@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,10 +237,10 @@ int accel_probe_kernel(const char *qemu, const char *kernel, enum vm_accel accel
 	cleanup_free char *text = probe_output(out);
 	if (!text)
 		return kata_fail(err, ENOMEM, "accelerator probe: out of memory");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(text, "Kernel panic") &&
-	    !kvm_failure(text, line, sizeof(line)))
-		return 1;
 	const char *failed = kvm_failure(text, line, sizeof(line));
+	if (!failed && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    strstr(text, "Kernel panic"))
+		return 1;
 	if (failed) {
 		snprintf(reason, size, "the guest kernel failed: %s", failed);
 	} else {
@@ -301,17 +300,6 @@ static int probe_accel(const char *qemu, const char *kernel, const char *cache_d
 	return 0;
 }
 
-/* The kernel as the cache knows it: path, mtime and size, so a rebuilt kernel probes again. */
-static void kernel_key(const char *kernel, char *buf, size_t size)
-{
-	struct stat st;
-	if (!kernel || !*kernel || stat(kernel, &st) < 0)
-		snprintf(buf, size, "-");
-	else
-		snprintf(buf, size, "%s:%lld.%09ld:%lld", kernel, (long long)st.st_mtim.tv_sec,
-			 st.st_mtim.tv_nsec, (long long)st.st_size);
-}
-
 /* One cache file per QEMU binary and kernel, so that hosts using several (a wrapper script,
  * a test's kernel) do not probe again at every switch: "accel-<FNV-1a hash of the key>". */
 static void cache_name(const char *key, char *buf, size_t size)
@@ -350,9 +338,11 @@ int vm_probe_accel(const char *qemu_path, const char *kernel, const char *cache_
 		   enum vm_accel *ret, const char **ret_why, struct kata_error *err)
 {
 	const char *qemu = qemu_path ? qemu_path : QEMU_DEFAULT_PATH;
+	/* A rebuilt kernel probes again. */
 	char key[2 * PATH_MAX + 128];
-	char kkey[PATH_MAX + 64];
-	kernel_key(kernel, kkey, sizeof(kkey));
+	char kkey[PATH_MAX + 64] = "-";
+	if (kernel && *kernel)
+		hostcache_file_id(kernel, kkey, sizeof(kkey));
 	snprintf(key, sizeof(key), "%s\t%s", qemu, kkey);
 	char cached[sizeof(why_buf) + sizeof(key) + 16];
 

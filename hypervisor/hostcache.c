@@ -31,7 +31,7 @@ static void read_boot_id(char *buf, size_t size)
 
 int hostcache_read(const char *cache_dir, const char *name, char *buf, size_t size)
 {
-	char path[4096], boot_id[64], data[1024];
+	char path[4096], boot_id[64], data[8192]; /* keys hold up to two paths */
 	if (!cache_dir ||
 	    snprintf(path, sizeof(path), "%s/%s", cache_dir, name) >= (int)sizeof(path))
 		return -ENOENT;
@@ -137,4 +137,17 @@ int hostcache_lock(const char *cache_dir, const char *name, struct kata_error *e
 		}
 	}
 	return fd;
+}
+
+int hostcache_file_id(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		int e = errno;
+		snprintf(buf, size, "%s:-", path);
+		return -e;
+	}
+	snprintf(buf, size, "%s:%lld.%09ld:%lld", path, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec, (long long)st.st_size);
+	return 0;
 }

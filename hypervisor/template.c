@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
@@ -67,12 +66,6 @@ static int query_status(struct qmp *q, const char *command, char *buf, size_t si
 	return 0;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&t, NULL);
-}
-
 int qemu_template_save(struct qmp *q, const char *state_path, struct kata_error *err)
 {
 	cleanup_free char *args = NULL;
@@ -97,7 +90,7 @@ int qemu_template_save(struct qmp *q, const char *state_path, struct kata_error 
 			return kata_fail(err, ETIMEDOUT,
 					 "saving the template: migration still %s after %d ms",
 					 status, MIGRATE_TIMEOUT_MS);
-		sleep_ms(POLL_MS);
+		sleep_until_at_most(deadline, POLL_MS);
 	}
 }
 
@@ -123,7 +116,7 @@ int qemu_template_restore(struct qmp *q, const char *state_path, struct kata_err
 			return kata_fail(err, ETIMEDOUT,
 					 "restoring the template: still loading after %d ms",
 					 MIGRATE_TIMEOUT_MS);
-		sleep_ms(POLL_MS);
+		sleep_until_at_most(deadline, POLL_MS);
 	}
 	char mig[256];
 	if ((r = query_status(q, "query-migrate", mig, sizeof(mig), err)) < 0)

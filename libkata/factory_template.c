@@ -20,6 +20,7 @@
 #include "error.h"
 #include "factory_report.h"
 #include "fsutil.h"
+#include "hostcache.h"
 
 #define TEMPLATE_DIR "template"
 
@@ -37,17 +38,10 @@ char *factory_template_fingerprint(const struct runtime_config *cfg)
 	cleanup_free char *base = factory_fingerprint(cfg);
 	if (!base)
 		return NULL;
-	const char *files[] = {cfg->qemu, cfg->kernel, cfg->initrd};
-	char ids[3][96];
-	for (size_t i = 0; i < 3; i++) {
-		struct stat st;
-		if (stat(files[i], &st) < 0)
-			snprintf(ids[i], sizeof(ids[i]), "-");
-		else
-			snprintf(ids[i], sizeof(ids[i]), "%lld.%09ld:%lld",
-				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-				 (long long)st.st_size);
-	}
+	char ids[3][PATH_MAX + 64];
+	hostcache_file_id(cfg->qemu, ids[0], sizeof(ids[0]));
+	hostcache_file_id(cfg->kernel, ids[1], sizeof(ids[1]));
+	hostcache_file_id(cfg->initrd, ids[2], sizeof(ids[2]));
 	char *out = NULL;
 	if (asprintf(&out, "%sfiles=%s %s %s\n", base, ids[0], ids[1], ids[2]) < 0)
 		return NULL;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -127,12 +126,9 @@ const char *runtime_cache_dir(void)
  * create otherwise. Another binary, or the same path rewritten, probes again. */
 static bool virtiofsd_usable_cached(const char *daemon, char *why, size_t size)
 {
-	struct stat st;
 	char key[PATH_MAX + 64], cached[PATH_MAX * 2 + 256];
-	if (stat(daemon, &st) < 0)
+	if (hostcache_file_id(daemon, key, sizeof(key)) < 0)
 		return virtiofsd_usable(daemon, why, size);
-	snprintf(key, sizeof(key), "%s\t%lld.%09ld\t%lld", daemon, (long long)st.st_mtim.tv_sec,
-		 st.st_mtim.tv_nsec, (long long)st.st_size);
 	size_t klen = strlen(key);
 	if (hostcache_read(runtime_cache_dir(), VIRTIOFSD_CACHE_NAME, cached, sizeof(cached)) ==
 		0 &&
