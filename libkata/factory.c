@@ -332,11 +332,20 @@ int factory_destroy(unsigned *ret_stopped, struct kata_error *err)
 		remove_vm_dir(v[i].name);
 	}
 	free(v);
-	if (!claimed_left) {
-		rmdir(path);
-		snprintf(path, sizeof(path), "%s/lock", factory_dir());
-		unlink(path);
-		rmdir(factory_dir());
-	}
+	if (!claimed_left)
+		factory_remove_if_empty();
 	return 0;
+}
+
+void factory_remove_if_empty(void)
+{
+	char path[PATH_MAX];
+	struct factory_template t;
+	factory_template_paths(&t);
+	snprintf(path, sizeof(path), "%s/vms", factory_dir());
+	if ((rmdir(path) < 0 && errno != ENOENT) || access(t.dir, F_OK) == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/lock", factory_dir());
+	unlink(path);
+	rmdir(factory_dir());
 }

@@ -28,6 +28,9 @@
 /* The factory's directory: $KATA_FACTORY_DIR or /run/kata-factory. */
 const char *factory_dir(void);
 
+/* Removes the factory's directory when it holds no VM and no template (its lock too). */
+void factory_remove_if_empty(void);
+
 /* Takes the factory's lock (creating the directory): the locked fd, or -errno. */
 int factory_lock(struct kata_error *err);
 

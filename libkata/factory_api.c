@@ -21,9 +21,14 @@ int kata_factory_init(const struct kata_context *ctx, unsigned *ret_booted, stru
 				 "factory init: %s sets neither factory.vm_cache_number nor "
 				 "factory.enable_template: no pool to fill and no template to save",
 				 *cfg.source ? cfg.source : "the built-in configuration");
-	if (cfg.enable_template && (rc = factory_template_save(&cfg, err)) < 0)
+	if ((cfg.enable_template && (rc = factory_template_save(&cfg, err)) < 0) ||
+	    (cfg.vm_cache_number &&
+	     (rc = factory_fill(&cfg, cfg.vm_cache_number, ret_booted, err)) < 0)) {
+		/* A failed first init leaves no factory directory behind. */
+		factory_remove_if_empty();
 		return rc;
-	return cfg.vm_cache_number ? factory_fill(&cfg, cfg.vm_cache_number, ret_booted, err) : 0;
+	}
+	return 0;
 }
 
 int kata_factory_template_status(const struct kata_context *ctx, struct kata_factory_template *ret,

@@ -173,3 +173,11 @@ qemu_args_of() {
 	expect_failure_clean "^kata: $KATA_CONF_FILE: factory.enable_template needs hypervisor.qemu.shared_fs \"virtio-9p\": QEMU cannot save a VM with a virtio-fs device$"
 	[ ! -e "$KATA_FACTORY_DIR/template" ] || { echo "a template was left" >&2; false; }
 }
+
+@test "template: a template VM that cannot boot fails init with one line and leaves nothing" {
+	echo "not a kernel" >"$BUNDLE/vmlinux"
+	KATA_KERNEL=$BUNDLE/vmlinux run "$KATA_BIN" factory init
+	expect_failure_clean "^kata: saving the VM template: qemu exited with status 1"
+	[ ! -e "$KATA_FACTORY_DIR" ] || { echo "left: $(find "$KATA_FACTORY_DIR")" >&2; false; }
+	expect_eq "" "$(pgrep -f -- "$KATA_FACTORY_DIR/" || true)" "processes left"
+}
